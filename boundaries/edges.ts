@@ -1,0 +1,66 @@
+import type { ZoneGeometry } from './zone-geometry.js';
+
+/**
+ * The edges of one zone in pixel space, prepared for scanline sweeps: non-horizontal edges
+ * oriented downwards (y1 < y2) and sorted by their top, plus horizontal edges kept in ring
+ * direction (GDAL fills a horizontal edge lying exactly on a row centre when it runs right to
+ * left, and we match GDAL cell for cell).
+ */
+export interface ZoneEdges {
+  /** [x1, y1, x2, y2] per edge, y1 < y2, sorted by y1. */
+  readonly sloped: Float64Array;
+  readonly slopedCount: number;
+  /** [xFrom, xTo, y] per horizontal edge. */
+  readonly flat: Float64Array;
+  readonly flatCount: number;
+  /** Largest (y2 - y1) of any sloped edge, to bound the search for edges crossing a row range. */
+  readonly maxHeight: number;
+}
+
+export function zoneEdges(g: ZoneGeometry, zone: number): ZoneEdges {
+  const r0 = g.zoneRing[zone]!;
+  const r1 = g.zoneRing[zone + 1]!;
+  const total = g.ringStart[r1]! - g.ringStart[r0]!;
+  const tmp = new Float64Array(total * 4);
+  const flatTmp = new Float64Array(total * 3);
+  let n = 0;
+  let nFlat = 0;
+  let maxHeight = 0;
+  const c = g.coords;
+  for (let r = r0; r < r1; r++) {
+    const start = g.ringStart[r]!;
+    const end = g.ringStart[r + 1]!;
+    for (let i = start, j = end - 1; i < end; j = i++) {
+      const xa = c[2 * j]!, ya = c[2 * j + 1]!, xb = c[2 * i]!, yb = c[2 * i + 1]!;
+      if (ya === yb) {
+        flatTmp[3 * nFlat] = xa;
+        flatTmp[3 * nFlat + 1] = xb;
+        flatTmp[3 * nFlat + 2] = ya;
+        nFlat++;
+        continue;
+      }
+      const k = 4 * n++;
+      if (ya < yb) { tmp[k] = xa; tmp[k + 1] = ya; tmp[k + 2] = xb; tmp[k + 3] = yb; }
+      else { tmp[k] = xb; tmp[k + 1] = yb; tmp[k + 2] = xa; tmp[k + 3] = ya; }
+      if (tmp[k + 3]! - tmp[k + 1]! > maxHeight) maxHeight = tmp[k + 3]! - tmp[k + 1]!;
+    }
+  }
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => tmp[4 * a + 1]! - tmp[4 * b + 1]!);
+  const sloped = new Float64Array(n * 4);
+  for (let i = 0; i < n; i++) sloped.set(tmp.subarray(4 * order[i]!, 4 * order[i]! + 4), 4 * i);
+  return { sloped, slopedCount: n, flat: flatTmp.slice(0, nFlat * 3), flatCount: nFlat, maxHeight };
+}
+
+/** Index of the first sloped edge whose top y1 is >= y (binary search). */
+export function firstEdgeFrom(edges: ZoneEdges, y: number): number {
+  let lo = 0;
+  let hi = edges.slopedCount;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (edges.sloped[4 * mid + 1]! < y) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,163 @@
+import { readFile, access } from 'node:fs/promises';
+import * as shapefile from 'shapefile';
+import type { Feature, Geometry, Position } from 'geojson';
+import { UserError, fileError } from '../pipeline/errors.js';
+import { crsFromEpsg, crsFromProj4, crsFromWkt, type Crs } from '../rasters/crs.js';
+
+/** One zone (county) as read: its polygons in the source CRS, MultiPolygon-shaped. */
+export interface Zone {
+  readonly id: string;
+  readonly name: string;
+  readonly polygons: Position[][][];
+}
+
+export interface ZoneSet {
+  readonly path: string;
+  readonly zones: Zone[];
+  readonly crs: Crs;
+  /** Where the CRS came from, for summary.json. */
+  readonly crsSource: string;
+  readonly idField: string;
+  readonly nameField: string;
+  readonly warnings: string[];
+}
+
+export interface ZoneFieldOptions {
+  idField?: string;
+  nameField?: string;
+}
+
+const LONLAT = '+proj=longlat +datum=WGS84 +no_defs';
+const ID_FIELDS = ['adcode', 'code', 'zone_id', 'id', 'gid', 'fid', 'objectid'];
+const NAME_FIELDS = ['name', 'zone_name', 'county', 'unit_name', 'label', 'title'];
+
+export async function readZones(path: string, opts: ZoneFieldOptions = {}): Promise<ZoneSet> {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.shp')) return readShapefile(path, opts);
+  if (lower.endsWith('.json') || lower.endsWith('.geojson')) return readGeoJson(path, opts);
+  throw new UserError(`${path}: zones must be an ESRI shapefile (.shp with .dbf and .prj beside it) or GeoJSON (.geojson/.json). Convert other formats with \`ogr2ogr -f GeoJSON zones.geojson ${path}\`.`);
+}
+
+async function readGeoJson(path: string, opts: ZoneFieldOptions): Promise<ZoneSet> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    fileError(path, 'zones file', err);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${path}: is not valid JSON (${(err as Error).message}). Zones must be a GeoJSON FeatureCollection, a Feature, or a JSON array of Features.`);
+  }
+  const features = geoJsonFeatures(path, doc);
+  const { crs, crsSource } = geoJsonCrs(path, doc);
+  return buildZoneSet(path, features, crs, crsSource, opts);
+}
+
+function geoJsonFeatures(path: string, doc: unknown): Feature[] {
+  const d = doc as { type?: string; features?: unknown; geometry?: unknown };
+  if (Array.isArray(doc)) return doc as Feature[];
+  if (d && d.type === 'FeatureCollection' && Array.isArray(d.features)) return d.features as Feature[];
+  if (d && d.type === 'Feature') return [doc as Feature];
+  if (d && (d.type === 'Polygon' || d.type === 'MultiPolygon')) return [{ type: 'Feature', properties: {}, geometry: doc as Geometry }];
+  throw new UserError(`${path}: holds no GeoJSON features (found ${d && typeof d === 'object' ? `type "${String(d.type)}"` : typeof doc}). Give a FeatureCollection of Polygon/MultiPolygon features.`);
+}
+
+function geoJsonCrs(path: string, doc: unknown): { crs: Crs; crsSource: string } {
+  const name = (doc as { crs?: { properties?: { name?: unknown } } })?.crs?.properties?.name;
+  if (typeof name !== 'string') return { crs: crsFromProj4(LONLAT), crsSource: 'GeoJSON default (lon/lat, RFC 7946)' };
+  if (/CRS84|CRS:84/i.test(name)) return { crs: crsFromProj4(LONLAT), crsSource: `GeoJSON crs member ${name}` };
+  const epsg = /EPSG:*:?(\d+)$/i.exec(name);
+  const crs = epsg ? crsFromEpsg(Number(epsg[1])) : null;
+  if (!crs) {
+    throw new UserError(`${path}: its "crs" member names ${name}, which this tool cannot resolve. Reproject the file to lon/lat (\`ogr2ogr -t_srs EPSG:4326 out.geojson ${path}\`) or give it as a shapefile with a .prj.`);
+  }
+  return { crs, crsSource: `GeoJSON crs member ${name}` };
+}
+
+async function readShapefile(path: string, opts: ZoneFieldOptions): Promise<ZoneSet> {
+  const base = path.slice(0, -4);
+  const sidecar = async (ext: string): Promise<string | null> => {
+    for (const e of [ext, ext.toUpperCase()]) {
+      try {
+        await access(base + e);
+        return base + e;
+      } catch {
+        // try the next spelling
+      }
+    }
+    return null;
+  };
+  try {
+    await access(path);
+  } catch (err) {
+    fileError(path, 'shapefile', err);
+  }
+  const dbf = await sidecar('.dbf');
+  if (!dbf) throw new UserError(`${path}: the attribute table ${base}.dbf is missing. A shapefile is several files: copy the .dbf (and .shx, .prj) that belong with the .shp.`);
+  const prj = await sidecar('.prj');
+  if (!prj) throw new UserError(`${path}: has no .prj file, so its coordinate system is unknown. Add the .prj that came with it, or write one with \`ogr2ogr -a_srs EPSG:XXXX fixed.shp ${path}\`.`);
+  const wkt = await readFile(prj, 'utf8');
+  let crs: Crs;
+  try {
+    crs = crsFromWkt(wkt);
+  } catch (err) {
+    throw new UserError(`${prj}: proj4 cannot parse this coordinate system (${(err as Error).message ?? 'unknown projection'}). Reproject the zones to lon/lat first: \`ogr2ogr -t_srs EPSG:4326 zones.geojson ${path}\`.`);
+  }
+  const cpg = await sidecar('.cpg');
+  const encoding = cpg ? (await readFile(cpg, 'utf8')).trim() || 'utf-8' : 'utf-8';
+  const features: Feature[] = [];
+  try {
+    const source = await shapefile.open(path, dbf, { encoding });
+    for (;;) {
+      const { done, value } = await source.read();
+      if (done) break;
+      features.push(value);
+    }
+  } catch (err) {
+    throw new UserError(`${path}: the shapefile cannot be read (${(err as Error).message}). Check that the .shp, .shx and .dbf belong together; \`ogrinfo -al -so ${path}\` shows what GDAL sees.`);
+  }
+  return buildZoneSet(path, features, crs, `.prj ${prj}`, opts);
+}
+
+function buildZoneSet(path: string, features: Feature[], crs: Crs, crsSource: string, opts: ZoneFieldOptions): ZoneSet {
+  const warnings: string[] = [];
+  const props = features.map((f) => (f && typeof f === 'object' && f.properties) || {});
+  const keys = new Set(props.flatMap((p) => Object.keys(p)));
+  const pick = (wanted: string | undefined, candidates: string[], flag: string): string => {
+    if (wanted) {
+      if (!keys.has(wanted)) throw new UserError(`${path}: has no attribute "${wanted}" (given by ${flag}). Its attributes are: ${[...keys].join(', ') || '(none)'}.`);
+      return wanted;
+    }
+    const lowerKeys = new Map([...keys].map((k) => [k.toLowerCase(), k]));
+    for (const c of candidates) { const k = lowerKeys.get(c); if (k) return k; }
+    return '';
+  };
+  const idField = pick(opts.idField, ID_FIELDS, '--zone-id');
+  const nameField = pick(opts.nameField, NAME_FIELDS, '--zone-name');
+  const zones: Zone[] = [];
+  const seen = new Map<string, number>();
+  features.forEach((f, i) => {
+    const p = props[i] as Record<string, unknown>;
+    const id = String(idField ? p[idField] ?? '' : f.id ?? i + 1);
+    const name = String(nameField ? p[nameField] ?? id : id);
+    const geometry = f?.geometry;
+    if (!geometry) {
+      warnings.push(`${path}: feature ${i + 1} (${id}) has no geometry and was skipped.`);
+      return;
+    }
+    if (geometry.type !== 'Polygon' && geometry.type !== 'MultiPolygon') {
+      throw new UserError(`${path}: feature ${i + 1} (${id}) is a ${geometry.type}; zones must be polygons. Remove the non-polygon features or buffer them into polygons first.`);
+    }
+    if (seen.has(id)) {
+      throw new UserError(`${path}: zone id "${id}" appears twice (features ${seen.get(id)! + 1} and ${i + 1}, field ${idField || 'feature order'}). Zone ids must be unique: pick another field with --zone-id, or dissolve the duplicates (\`ogr2ogr -dialect sqlite -sql "SELECT ST_Union(geometry), ${idField || 'id'} FROM ... GROUP BY ${idField || 'id'}"\`).`);
+    }
+    seen.set(id, i);
+    const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+    zones.push({ id, name, polygons });
+  });
+  if (zones.length === 0) throw new UserError(`${path}: contains no polygon zones. Give a file with at least one Polygon or MultiPolygon feature.`);
+  return { path, zones, crs, crsSource, idField: idField || '(feature order)', nameField: nameField || idField || '(feature order)', warnings };
+}

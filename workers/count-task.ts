@@ -1,0 +1,118 @@
+import { workerData } from 'node:worker_threads';
+import { deflateSync } from 'node:zlib';
+import { centerSpans, SpanBuffer } from '../boundaries/center-spans.js';
+import { zoneEdges, type ZoneEdges } from '../boundaries/edges.js';
+import { countSpans, countSpansWithArea, markSpans } from './count-kernel.js';
+import { fillWindow } from './fill-window.js';
+import { OUTSIDE_SLOT, SLOTS, SlotMap } from './slots.js';
+import type { CountResult, CountTask, EpochCounts, OutputPlan, WorkerSetup } from './task-types.js';
+import { TileSource } from './tile-source.js';
+import type { Window } from '../rasters/grid.js';
+
+/**
+ * The piscina task: count one window of every epoch of a grid group. Coverage of the window by
+ * its zones is computed once and used for all epochs; each block is decoded once per epoch.
+ */
+export function createCounter(setup: WorkerSetup) {
+  const source = new TileSource();
+  const edgeCache = new Map<number, ZoneEdges>();
+  const spans: SpanBuffer[] = [];
+  const slotBuffers: Uint16Array[] = [];
+
+  const edgesOf = (group: number, zone: number): ZoneEdges => {
+    const key = group * 1_000_000 + zone;
+    let e = edgeCache.get(key);
+    if (!e) {
+      e = zoneEdges(setup.geometries[group]!, zone);
+      edgeCache.set(key, e);
+    }
+    return e;
+  };
+
+  return async function count(task: CountTask): Promise<CountResult> {
+    const w = task.window;
+    const cells = w.cols * w.rows;
+    const nZones = task.zones.length;
+    const decodedBefore = source.blocksDecoded;
+
+    // Coverage: runs of covered cells per zone, and per-row extent of their union.
+    const spanCounts = new Int32Array(nZones);
+    const rowFirst = new Int32Array(w.rows).fill(w.cols);
+    const rowLast = new Int32Array(w.rows).fill(-1);
+    for (let z = 0; z < nZones; z++) {
+      const buf = (spans[z] ??= new SpanBuffer());
+      const n = centerSpans(edgesOf(task.group, task.zones[z]!), w, buf);
+      spanCounts[z] = n;
+      const s = buf.data;
+      for (let i = 0; i < n; i++) {
+        const r = s[3 * i]!;
+        if (s[3 * i + 1]! < rowFirst[r]!) rowFirst[r] = s[3 * i + 1]!;
+        if (s[3 * i + 2]! - 1 > rowLast[r]!) rowLast[r] = s[3 * i + 2]! - 1;
+      }
+    }
+
+    let mask: Uint8Array | null = null;
+    if (task.output) {
+      mask = new Uint8Array(cells);
+      for (let z = 0; z < nZones; z++) markSpans(mask, w.cols, spans[z]!.data, spanCounts[z]!);
+    }
+
+    const epochs: EpochCounts[] = [];
+    for (let e = 0; e < task.epochs.length; e++) {
+      const sources = task.epochs[e]!;
+      const slotMap = new SlotMap(sources.every((s) => s.byteCells));
+      const slots = (slotBuffers[e] = slotBuffers[e] && slotBuffers[e]!.length >= cells ? slotBuffers[e]! : new Uint16Array(cells));
+      await fillWindow(source, sources, w, slotMap, rowFirst, rowLast, slots);
+      const counts = new Float64Array(nZones * SLOTS);
+      const areasHa = task.rowHa ? new Float64Array(nZones * SLOTS) : null;
+      for (let z = 0; z < nZones; z++) {
+        const s = spans[z]!.data;
+        if (areasHa) countSpansWithArea(slots, w.cols, s, spanCounts[z]!, counts, areasHa, z * SLOTS, task.rowHa!);
+        else countSpans(slots, w.cols, s, spanCounts[z]!, counts, z * SLOTS);
+      }
+      const tiles = task.output && mask ? outputTiles(task.output, w, slots, mask, slotMap.codes, setup) : [];
+      epochs.push({ counts, areasHa, slotCodes: slotMap.codes, tiles });
+    }
+    return { id: task.id, epochs, blocksDecoded: source.blocksDecoded - decodedBefore };
+  };
+}
+
+/**
+ * Cut the window into output tiles of t/ha/yr: the coefficient of each cell's class inside the
+ * zones, nodata elsewhere. The planner aligns windows to the output tile grid.
+ */
+function outputTiles(plan: OutputPlan, w: Window, slots: Uint16Array, mask: Uint8Array, slotCodes: Float64Array, setup: WorkerSetup): { index: number; bytes: Uint8Array }[] {
+  const valueBySlot = new Float32Array(SLOTS).fill(plan.nodata);
+  for (let s = 0; s < OUTSIDE_SLOT; s++) {
+    const code = slotCodes[s]!;
+    if (!Number.isInteger(code) || code < 0 || code > 65535) continue;
+    const c = setup.coefficientByCode[code]!;
+    valueBySlot[s] = Number.isNaN(c) ? (setup.unmappedCoefficient ?? plan.nodata) : c;
+  }
+  const T = plan.tileSize;
+  const tiles: { index: number; bytes: Uint8Array }[] = [];
+  const tile = new Float32Array(T * T);
+  for (let ty = 0; ty * T < w.rows; ty++) {
+    for (let tx = 0; tx * T < w.cols; tx++) {
+      tile.fill(plan.nodata);
+      const rows = Math.min(T, w.rows - ty * T);
+      const cols = Math.min(T, w.cols - tx * T);
+      for (let r = 0; r < rows; r++) {
+        const src = (ty * T + r) * w.cols + tx * T;
+        const dst = r * T;
+        for (let c = 0; c < cols; c++) if (mask[src + c]) tile[dst + c] = valueBySlot[slots[src + c]!]!;
+      }
+      const tileCol = (w.col0 - plan.col0) / T + tx;
+      const tileRow = (w.row0 - plan.row0) / T + ty;
+      tiles.push({ index: tileRow * plan.tilesAcross + tileCol, bytes: deflateSync(tile, { level: 6 }) });
+    }
+  }
+  return tiles;
+}
+
+// piscina entry: one counter per worker thread, built from the pool's workerData.
+let counter: ReturnType<typeof createCounter> | null = null;
+export default function run(task: CountTask): Promise<CountResult> {
+  counter ??= createCounter(workerData as WorkerSetup);
+  return counter(task);
+}

@@ -1,0 +1,66 @@
+import type { Window } from '../rasters/grid.js';
+import type { ZoneGeometry } from '../boundaries/zone-geometry.js';
+
+/** One input file of an epoch, placed in its group's grid. Plain data (crosses threads). */
+export interface SourceRef {
+  path: string;
+  /** Position of the file's cell (0, 0) in the group grid. */
+  col: number;
+  row: number;
+  cols: number;
+  rows: number;
+  blockWidth: number;
+  blockHeight: number;
+  nodata: number | null;
+  /** Byte rasters map values to slots directly. */
+  byteCells: boolean;
+}
+
+/** The output raster of one epoch: its origin in group-grid cells and its tile size. */
+export interface OutputPlan {
+  col0: number;
+  row0: number;
+  cols: number;
+  rows: number;
+  tileSize: number;
+  tilesAcross: number;
+  nodata: number;
+}
+
+export interface CountTask {
+  id: number;
+  group: number;
+  window: Window;
+  /** Zones (indices into the group's geometry) whose bounding box touches the window. */
+  zones: number[];
+  epochs: SourceRef[][];
+  /** Hectares per window row when cell area varies by row; null when it is constant. */
+  rowHa: Float64Array | null;
+  output: OutputPlan | null;
+}
+
+export interface EpochCounts {
+  /** [zone-in-task x SLOTS] coverage-weighted cell counts. */
+  counts: Float64Array;
+  /** Same layout, hectares; present when cell area varies by row. */
+  areasHa: Float64Array | null;
+  /** Code of each slot (NaN = unused). */
+  slotCodes: Float64Array;
+  /** Compressed output tiles: tile index in the output raster and DEFLATE bytes. */
+  tiles: { index: number; bytes: Uint8Array }[];
+}
+
+export interface CountResult {
+  id: number;
+  epochs: EpochCounts[];
+  blocksDecoded: number;
+}
+
+export interface WorkerSetup {
+  /** Zone polygons in pixel space, one geometry per grid group (SharedArrayBuffers). */
+  geometries: ZoneGeometry[];
+  /** t/ha/yr by class code for the output rasters (NaN = no coefficient); length 65536. */
+  coefficientByCode: Float32Array;
+  /** Coefficient used for codes without one when --unmapped zero. */
+  unmappedCoefficient: number | null;
+}
