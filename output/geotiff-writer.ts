@@ -53,6 +53,11 @@ export class GeoTiffWriter {
     this.tileByteCounts = new Uint32Array(tileCount);
   }
 
+  /** Tiles written so far; the next tile to write has this index. */
+  get tilesWritten(): number {
+    return this.nextTile;
+  }
+
   static async create(path: string, spec: GeoTiffSpec): Promise<GeoTiffWriter> {
     const { width, height, tileSize, cellWidth, cellHeight } = spec;
     if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0))

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from './paths.js';
 import { UserError, fileError } from './errors.js';
 
 export interface ClassCoefficient {
@@ -38,10 +38,7 @@ export async function loadCoefficients(spec: string): Promise<CoefficientTable> 
 }
 
 function presetPath(file: string): string {
-  // dist/pipeline/coefficients.js and pipeline/coefficients.ts both sit two levels below data/.
-  const here = fileURLToPath(import.meta.url);
-  const root = here.includes('/dist/') ? here.slice(0, here.lastIndexOf('/dist/')) : here.slice(0, here.lastIndexOf('/pipeline/'));
-  return `${root}/data/${file}`;
+  return `${projectRoot()}/data/${file}`;
 }
 
 export function parseCoefficientCsv(path: string, text: string): Map<number, ClassCoefficient> {

@@ -91,7 +91,7 @@ async function describe(path: string, sizeBytes: number, image: GeoTIFFImage): P
     geoKeyTags: {
       directory: Array.from((fd.getValue('GeoKeyDirectory') as ArrayLike<number> | undefined) ?? []),
       doubleParams: fd.hasTag('GeoDoubleParams') ? Array.from(fd.getValue('GeoDoubleParams') as ArrayLike<number>) : undefined,
-      asciiParams: fd.hasTag('GeoAsciiParams') ? String(fd.getValue('GeoAsciiParams')) : undefined,
+      asciiParams: fd.hasTag('GeoAsciiParams') ? String(fd.getValue('GeoAsciiParams')).replace(/\0+$/, '') : undefined,
     },
   };
 }

@@ -1,4 +1,5 @@
 import { workerData } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import { deflateSync } from 'node:zlib';
 import { centerSpans, SpanBuffer } from '../boundaries/center-spans.js';
 import { zoneEdges, type ZoneEdges } from '../boundaries/edges.js';
@@ -110,9 +111,17 @@ function outputTiles(plan: OutputPlan, w: Window, slots: Uint16Array, mask: Uint
   return tiles;
 }
 
-// piscina entry: one counter per worker thread, built from the pool's workerData.
+// piscina entry: one counter per worker thread, built from the pool's workerData. Result
+// buffers are transferred, not cloned (piscina's Transferable protocol).
 let counter: ReturnType<typeof createCounter> | null = null;
-export default function run(task: CountTask): Promise<CountResult> {
+export default async function run(task: CountTask): Promise<unknown> {
   counter ??= createCounter(workerData as WorkerSetup);
-  return counter(task);
+  const result = await counter(task);
+  const buffers: ArrayBufferLike[] = [];
+  for (const e of result.epochs) {
+    buffers.push(e.counts.buffer);
+    if (e.areasHa) buffers.push(e.areasHa.buffer);
+    for (const t of e.tiles) if (t.bytes.byteOffset === 0 && t.bytes.byteLength === t.bytes.buffer.byteLength) buffers.push(t.bytes.buffer);
+  }
+  return Piscina.move({ [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: result } as never);
 }

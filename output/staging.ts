@@ -1,0 +1,47 @@
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { UserError } from '../pipeline/errors.js';
+
+/**
+ * All outputs of a run are written into a staging folder beside --out and moved into --out
+ * only when the run has succeeded, file by file with rename (atomic on one file system).
+ * An interrupted or failed run leaves --out as it was.
+ */
+export class Staging {
+  private constructor(readonly out: string, readonly dir: string) {}
+
+  static async create(out: string): Promise<Staging> {
+    try {
+      const s = await stat(out);
+      if (!s.isDirectory()) throw new UserError(`--out ${out}: is a file, not a folder. Give a folder for the results (it is created if missing).`);
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const dir = join(dirname(out), `.${basename(out)}.lucc-tmp-${process.pid}`);
+    try {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UserError(`--out ${out}: cannot write beside it (${code ?? String(err)}). Choose a folder you can write to, or fix its permissions.`);
+    }
+    return new Staging(out, dir);
+  }
+
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  async commit(): Promise<string[]> {
+    await mkdir(this.out, { recursive: true });
+    const names = (await readdir(this.dir)).sort();
+    for (const name of names) await rename(join(this.dir, name), join(this.out, name));
+    await rm(this.dir, { recursive: true, force: true });
+    return names;
+  }
+
+  async abort(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}

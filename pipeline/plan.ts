@@ -1,0 +1,177 @@
+import { sameCrs, type Crs } from '../rasters/crs.js';
+import { cellAreaModel, type CellAreaModel } from '../rasters/cell-area.js';
+import { cellOffset, type Grid, type Window } from '../rasters/grid.js';
+import type { RasterInfo } from '../rasters/open.js';
+import { projectZones } from '../boundaries/project.js';
+import { zoneCount, type ZoneGeometry } from '../boundaries/zone-geometry.js';
+import type { ZoneSet } from '../boundaries/read-zones.js';
+import type { CountTask, OutputPlan, SourceRef } from '../workers/task-types.js';
+import { UserError, messages } from './errors.js';
+
+/** Output GeoTIFF tile size; one task window row is one row of output tiles. */
+export const OUTPUT_TILE = 512;
+/** Cells per task, at most (bounds the memory of a task: 2 bytes of slots per cell per epoch). */
+const MAX_TASK_CELLS = 4 * 1024 * 1024;
+
+export interface EpochPlan {
+  year: number;
+  files: RasterInfo[];
+  /** Index of this epoch within its group's task.epochs. */
+  indexInGroup: number;
+  group: number;
+  nodata: number | null;
+}
+
+/** Epochs that share one grid: counted together, so coverage is computed once for all of them. */
+export interface GridGroup {
+  grid: Grid;
+  crs: Crs;
+  cellArea: CellAreaModel;
+  geometry: ZoneGeometry;
+  epochs: EpochPlan[];
+  output: OutputPlan | null;
+  /** Zones whose polygons touch the grid. */
+  zonesInGrid: number;
+}
+
+export interface Plan {
+  groups: GridGroup[];
+  epochs: EpochPlan[];
+  tasks: CountTask[];
+}
+
+export interface PlanOptions {
+  extent: 'zones' | 'raster';
+  rasters: boolean;
+  nodataOut: number;
+}
+
+export function makePlan(epochFiles: { year: number; files: RasterInfo[] }[], zones: ZoneSet, opts: PlanOptions): Plan {
+  const groups: GridGroup[] = [];
+  const epochs: EpochPlan[] = [];
+  for (const { year, files } of epochFiles) {
+    const grid = mosaicGrid(year, files);
+    const first = files[0]!;
+    let g = groups.findIndex((grp) => sameCrs(grp.crs, first.crs) && cellOffset(grp.grid, grid) !== null);
+    if (g < 0) {
+      groups.push({ grid, crs: first.crs, cellArea: undefined!, geometry: undefined!, epochs: [], output: null, zonesInGrid: 0 });
+      g = groups.length - 1;
+    } else {
+      groups[g]!.grid = unionGrid(groups[g]!.grid, grid);
+    }
+    const epoch: EpochPlan = { year, files, indexInGroup: groups[g]!.epochs.length, group: g, nodata: first.nodata };
+    groups[g]!.epochs.push(epoch);
+    epochs.push(epoch);
+  }
+  const tasks: CountTask[] = [];
+  groups.forEach((group, g) => {
+    group.cellArea = cellAreaModel(group.crs, group.grid);
+    group.geometry = projectZones(zones, group.crs, group.grid);
+    const extent = zoneExtent(group.geometry, group.grid);
+    if (!extent) throw new UserError(messages.zonesMissRaster(zones.path, group.epochs[0]!.files[0]!.path));
+    group.zonesInGrid = extent.zones;
+    const first = group.epochs[0]!.files[0]!;
+    const firstOffset = cellOffset(group.grid, first.grid)!;
+    const out = snapExtent(opts.extent === 'raster' ? { col0: 0, row0: 0, cols: group.grid.cols, rows: group.grid.rows } : extent.window, first, firstOffset, group.grid);
+    if (opts.rasters) {
+      group.output = {
+        col0: out.col0, row0: out.row0, cols: out.cols, rows: out.rows,
+        tileSize: OUTPUT_TILE, tilesAcross: Math.ceil(out.cols / OUTPUT_TILE), nodata: opts.nodataOut,
+      };
+    }
+    tasks.push(...groupTasks(group, g, out, first, tasks.length));
+  });
+  return { groups, epochs, tasks };
+}
+
+/** The grid of one epoch: the union of its files, which must share CRS, cell size and alignment. */
+function mosaicGrid(year: number, files: RasterInfo[]): Grid {
+  const first = files[0]!;
+  let grid = first.grid;
+  for (const f of files.slice(1)) {
+    if (!sameCrs(first.crs, f.crs)) throw new UserError(messages.mosaicMismatch(year, first.path, f.path, `CRS ${f.crs.proj4} vs ${first.crs.proj4}`));
+    if (!cellOffset(grid, f.grid)) throw new UserError(messages.mosaicMismatch(year, first.path, f.path, `cells ${f.grid.cellWidth} x ${f.grid.cellHeight} at origin (${f.grid.originX}, ${f.grid.originY}) vs ${first.grid.cellWidth} x ${first.grid.cellHeight} at (${first.grid.originX}, ${first.grid.originY})`));
+    if (f.nodata !== first.nodata) throw new UserError(messages.mosaicMismatch(year, first.path, f.path, `nodata ${String(f.nodata)} vs ${String(first.nodata)}`));
+    grid = unionGrid(grid, f.grid);
+  }
+  return grid;
+}
+
+function unionGrid(a: Grid, b: Grid): Grid {
+  const off = cellOffset(a, b)!;
+  const col0 = Math.min(0, off.col);
+  const row0 = Math.min(0, off.row);
+  const col1 = Math.max(a.cols, off.col + b.cols);
+  const row1 = Math.max(a.rows, off.row + b.rows);
+  return {
+    originX: a.originX + col0 * a.cellWidth,
+    originY: a.originY - row0 * a.cellHeight,
+    cellWidth: a.cellWidth,
+    cellHeight: a.cellHeight,
+    cols: col1 - col0,
+    rows: row1 - row0,
+  };
+}
+
+/** Cells of the grid covered by the zones' bounding boxes, or null when no zone touches the grid. */
+function zoneExtent(geometry: ZoneGeometry, grid: Grid): { window: Window; zones: number } | null {
+  let c0 = Infinity, r0 = Infinity, c1 = -Infinity, r1 = -Infinity;
+  let zones = 0;
+  for (let z = 0; z < zoneCount(geometry); z++) {
+    const [minX, minY, maxX, maxY] = geometry.bbox.subarray(4 * z, 4 * z + 4) as unknown as number[];
+    const a = Math.max(0, Math.floor(minX!));
+    const b = Math.min(grid.cols, Math.ceil(maxX!));
+    const c = Math.max(0, Math.floor(minY!));
+    const d = Math.min(grid.rows, Math.ceil(maxY!));
+    if (b <= a || d <= c) continue;
+    zones++;
+    c0 = Math.min(c0, a); c1 = Math.max(c1, b); r0 = Math.min(r0, c); r1 = Math.max(r1, d);
+  }
+  if (zones === 0) return null;
+  return { window: { col0: c0, row0: r0, cols: c1 - c0, rows: r1 - r0 }, zones };
+}
+
+/** Snap the extent's origin down to the first file's block grid, so task windows follow its blocks. */
+function snapExtent(w: Window, first: RasterInfo, offset: { col: number; row: number }, grid: Grid): Window {
+  const snap = (v: number, origin: number, step: number) => Math.max(0, origin + Math.floor((v - origin) / step) * step);
+  const col0 = first.tiled ? snap(w.col0, offset.col, first.blockWidth) : w.col0;
+  const row0 = snap(w.row0, offset.row, first.blockHeight);
+  return { col0, row0, cols: Math.min(grid.cols, w.col0 + w.cols) - col0, rows: Math.min(grid.rows, w.row0 + w.rows) - row0 };
+}
+
+/**
+ * Task windows: one row of output tiles high (512 rows), as wide as the blocks allow within
+ * MAX_TASK_CELLS. Stripped files are read a band at a time (a strip spans the full width),
+ * tiled files a few tiles at a time. Zones are matched to windows by bounding box.
+ */
+function groupTasks(group: GridGroup, g: number, out: Window, first: RasterInfo, firstId: number): CountTask[] {
+  const widthCap = Math.max(OUTPUT_TILE, Math.floor(MAX_TASK_CELLS / OUTPUT_TILE / OUTPUT_TILE) * OUTPUT_TILE);
+  const taskCols = first.tiled ? Math.min(widthCap, 4 * OUTPUT_TILE) : Math.min(widthCap, Math.ceil(out.cols / OUTPUT_TILE) * OUTPUT_TILE);
+  const sources = group.epochs.map((e) => e.files.map((f) => sourceRef(f, group.grid)));
+  const nZones = zoneCount(group.geometry);
+  const bbox = group.geometry.bbox;
+  const tasks: CountTask[] = [];
+  for (let row0 = out.row0; row0 < out.row0 + out.rows; row0 += OUTPUT_TILE) {
+    const rows = Math.min(OUTPUT_TILE, out.row0 + out.rows - row0);
+    for (let col0 = out.col0; col0 < out.col0 + out.cols; col0 += taskCols) {
+      const cols = Math.min(taskCols, out.col0 + out.cols - col0);
+      const zones: number[] = [];
+      for (let z = 0; z < nZones; z++) {
+        if (bbox[4 * z]! < col0 + cols && bbox[4 * z + 2]! > col0 && bbox[4 * z + 1]! < row0 + rows && bbox[4 * z + 3]! > row0) zones.push(z);
+      }
+      if (zones.length === 0) continue;
+      const rowHa = group.cellArea.constantHa === null ? Float64Array.from({ length: rows }, (_, r) => group.cellArea.haForRow(row0 + r)) : null;
+      tasks.push({ id: firstId + tasks.length, group: g, window: { col0, row0, cols, rows }, zones, epochs: sources, rowHa, output: group.output });
+    }
+  }
+  return tasks;
+}
+
+function sourceRef(f: RasterInfo, grid: Grid): SourceRef {
+  const off = cellOffset(grid, f.grid)!;
+  return {
+    path: f.path, col: off.col, row: off.row, cols: f.grid.cols, rows: f.grid.rows,
+    blockWidth: f.blockWidth, blockHeight: f.blockHeight, nodata: f.nodata,
+    byteCells: f.bitsPerSample === 8 && f.sampleKind === 'uint',
+  };
+}

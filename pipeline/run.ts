@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Piscina } from 'piscina';
+import { readZones } from '../boundaries/read-zones.js';
+import { openRaster, type RasterInfo } from '../rasters/open.js';
+import { GeoTiffWriter, compressTile } from '../output/geotiff-writer.js';
+import { writeCsv } from '../output/csv.js';
+import { Staging } from '../output/staging.js';
+import type { CountResult, CountTask, WorkerSetup } from '../workers/task-types.js';
+import type { RunOptions } from './args.js';
+import { coefficientLut, loadCoefficients } from './coefficients.js';
+import { UserError, messages } from './errors.js';
+import { Tallies } from './merge.js';
+import { OUTPUT_TILE, makePlan, type GridGroup, type Plan } from './plan.js';
+import { projectRoot } from './paths.js';
+import { OUTPUTS } from './spec.js';
+import { buildTables, type Tables } from './tables.js';
+import { buildSummary, type Summary } from './summary.js';
+import type { Reporter } from './report-progress.js';
+
+export const RASTER_NODATA = -9999;
+
+export interface RunResult {
+  tables: Tables;
+  summary: Summary;
+  files: string[];
+  blocksDecoded: number;
+}
+
+/** The main job: rasters + zones + coefficients -> tables and GeoTIFFs in opts.out. */
+export async function runPipeline(opts: RunOptions, reporter: Reporter): Promise<RunResult> {
+  const t0 = performance.now();
+  if (opts.epochs.length === 0) throw new UserError('No land-use raster given. Add --raster YEAR=PATH for each epoch.');
+  const table = await loadCoefficients(opts.coefficients);
+  const zoneSet = await readZones(opts.zones, { idField: opts.zoneId, nameField: opts.zoneName });
+  zoneSet.warnings.forEach((w) => reporter.warn(w));
+  const epochFiles = await Promise.all(opts.epochs.map(async (e) => ({ year: e.year, files: await Promise.all(e.paths.map(openRaster)) })));
+  guardOutFolder(opts.out, [opts.zones, ...opts.epochs.flatMap((e) => e.paths)]);
+  const plan = makePlan(epochFiles, zoneSet, { extent: opts.extent, rasters: opts.rasters, nodataOut: RASTER_NODATA });
+  for (const g of plan.groups) if (g.cellArea.kind === 'nominal') reporter.warn(`Rasters of ${g.epochs.map((e) => e.year).join(', ')} are in a projection that does not preserve area (${g.crs.proj4}); areas use the nominal cell size ${g.cellArea.constantHa} ha and are off by the squared scale factor. Reproject to an equal-area CRS (e.g. Albers) for exact hectares.`);
+  const tPlanned = performance.now();
+
+  const staging = await Staging.create(opts.out);
+  const writers: (GeoTiffWriter | null)[] = [];
+  const hashes = Promise.all([opts.zones, ...epochFiles.flatMap((e) => e.files.map((f) => f.path))].map(sha256));
+  const pool = new Piscina({
+    filename: workerFile(),
+    minThreads: opts.workers,
+    maxThreads: opts.workers,
+    idleTimeout: 60_000,
+    workerData: workerSetup(plan, table, opts),
+  });
+  try {
+    for (const epoch of plan.epochs) {
+      const group = plan.groups[epoch.group]!;
+      writers.push(group.output ? await GeoTiffWriter.create(staging.path(`sequestration_${epoch.year}.tif`), rasterSpec(group, epoch.files[0]!)) : null);
+    }
+    const tallies = new Tallies(plan, zoneSet.zones.length);
+    const emptyTile = compressTile(new Float32Array(OUTPUT_TILE * OUTPUT_TILE).fill(RASTER_NODATA));
+    let blocksDecoded = 0;
+    await runTasks(pool, plan.tasks, opts.workers * 3, reporter, async (task, result) => {
+      tallies.add(task, result);
+      blocksDecoded += result.blocksDecoded;
+      for (let e = 0; e < result.epochs.length; e++) {
+        const epochIndex = plan.epochs.indexOf(plan.groups[task.group]!.epochs[e]!);
+        const writer = writers[epochIndex];
+        if (!writer) continue;
+        for (const tile of result.epochs[e]!.tiles) {
+          await fillTilesUpTo(writer, tile.index, emptyTile);
+          await writer.writeCompressedTile(tile.index, tile.bytes);
+        }
+      }
+    });
+    const tCounted = performance.now();
+    for (const w of writers) {
+      if (!w) continue;
+      await fillTilesUpTo(w, w.tilesAcross * w.tilesDown, emptyTile);
+      await w.finish();
+    }
+    const tables = buildTables(plan, tallies, zoneSet.zones, table, opts.unmapped === 'zero');
+    if (tables.unmapped.length > 0 && opts.unmapped === 'error') {
+      const list = tables.unmapped.map((u) => `${u.code} (${u.cells} cells in ${u.years.join(', ')})`).join('; ');
+      throw new UserError(messages.unmappedCodes(opts.epochs.map((e) => e.paths[0]).join(', '), list));
+    }
+    for (const spec of OUTPUTS) {
+      if (!spec.columns) continue;
+      const rows = { 'zones_classes.csv': tables.zonesClasses, 'zones.csv': tables.zones, 'classes.csv': tables.classes, 'change.csv': tables.change }[spec.file];
+      if (rows) await writeCsv(staging.path(spec.file), spec.columns, rows);
+    }
+    const summary = buildSummary({
+      opts, plan, zoneSet, table, tables, hashes: await hashes, warnings: reporter.warnings,
+      timingsS: { plan: (tPlanned - t0) / 1000, count: (tCounted - tPlanned) / 1000, total: (performance.now() - t0) / 1000 },
+      blocksDecoded,
+    });
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(staging.path('summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    const files = await staging.commit();
+    return { tables, summary, files, blocksDecoded };
+  } catch (err) {
+    for (const w of writers) await w?.abort().catch(() => undefined);
+    await staging.abort();
+    throw err;
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** Submit tasks with a bounded number in flight; hand results on in task order. */
+async function runTasks(
+  pool: Piscina, tasks: CountTask[], inFlight: number, reporter: Reporter,
+  onResult: (task: CountTask, result: CountResult) => Promise<void>,
+): Promise<void> {
+  const done = new Map<number, CountResult>();
+  let next = 0;
+  let merged = 0;
+  let failure: unknown = null;
+  reporter.start('counting', tasks.length);
+  await new Promise<void>((resolveAll, rejectAll) => {
+    const pump = (): void => {
+      if (failure) return;
+      while (next < tasks.length && next - merged < inFlight) {
+        const task = tasks[next++]!;
+        pool.run(task).then(
+          (r: CountResult) => { done.set(task.id, r); void drain(); },
+          (err: unknown) => { failure ??= workerFailure(task, err); rejectAll(failure); },
+        );
+      }
+      if (merged === tasks.length) resolveAll();
+    };
+    let draining = false;
+    const drain = async (): Promise<void> => {
+      if (draining) return;
+      draining = true;
+      try {
+        while (done.has(merged)) {
+          const r = done.get(merged)!;
+          done.delete(merged);
+          await onResult(tasks[merged]!, r);
+          merged++;
+          reporter.tick(merged);
+        }
+      } catch (err) {
+        failure ??= err;
+        rejectAll(err);
+        return;
+      } finally {
+        draining = false;
+      }
+      pump();
+    };
+    pump();
+  });
+  reporter.end();
+}
+
+/** Worker errors marked "[user]" are bad input; anything else is a bug and keeps its stack. */
+function workerFailure(task: CountTask, err: unknown): unknown {
+  const msg = (err as Error)?.message ?? String(err);
+  if (msg.startsWith('[user] ')) return new UserError(msg.slice(7));
+  const files = task.epochs.flat().map((s) => s.path).join(', ');
+  const e = new Error(`worker failed on window (col ${task.window.col0}, row ${task.window.row0}) of ${files}: ${msg}`);
+  e.stack = (err as Error)?.stack ?? e.stack;
+  return e;
+}
+
+async function fillTilesUpTo(w: GeoTiffWriter, index: number, emptyTile: Uint8Array): Promise<void> {
+  for (let i = w.tilesWritten; i < index; i++) await w.writeCompressedTile(i, emptyTile);
+}
+
+function rasterSpec(group: GridGroup, first: RasterInfo) {
+  const o = group.output!;
+  return {
+    width: o.cols, height: o.rows, sampleType: 'float32' as const, tileSize: o.tileSize,
+    originX: group.grid.originX + o.col0 * group.grid.cellWidth,
+    originY: group.grid.originY - o.row0 * group.grid.cellHeight,
+    cellWidth: group.grid.cellWidth, cellHeight: group.grid.cellHeight,
+    nodata: RASTER_NODATA, geoKeys: first.geoKeyTags,
+  };
+}
+
+function workerSetup(plan: Plan, table: Parameters<typeof coefficientLut>[0], opts: RunOptions): WorkerSetup {
+  return {
+    geometries: plan.groups.map((g) => g.geometry),
+    coefficientByCode: coefficientLut(table),
+    unmappedCoefficient: opts.unmapped === 'zero' ? 0 : null,
+  };
+}
+
+/** The compiled worker entry (tests import the TypeScript sources, workers always run from dist/). */
+function workerFile(): string {
+  return resolve(projectRoot(), 'dist/workers/count-task.js');
+}
+
+function guardOutFolder(out: string, inputs: string[]): void {
+  for (const input of inputs) {
+    if (dirname(resolve(input)) === resolve(out)) {
+      throw new UserError(`--out ${out}: is the folder of the input ${input}. Write results to a folder of their own (e.g. --out results), so no input can be overwritten.`);
+    }
+  }
+}
+
+function sha256(path: string): Promise<{ path: string; sha256: string }> {
+  return new Promise((ok, fail) => {
+    const h = createHash('sha256');
+    createReadStream(path).on('data', (d) => h.update(d)).on('error', fail).on('end', () => ok({ path, sha256: h.digest('hex') }));
+  });
+}

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import type { ZoneSet } from '../boundaries/read-zones.js';
+import { sameCrs } from '../rasters/crs.js';
+import type { RunOptions } from './args.js';
+import type { CoefficientTable } from './coefficients.js';
+import { projectRoot } from './paths.js';
+import type { Plan } from './plan.js';
+import { OUTPUTS, UNITS } from './spec.js';
+import type { Tables } from './tables.js';
+
+export interface SummaryInput {
+  opts: RunOptions;
+  plan: Plan;
+  zoneSet: ZoneSet;
+  table: CoefficientTable;
+  tables: Tables;
+  hashes: { path: string; sha256: string }[];
+  warnings: string[];
+  timingsS: Record<string, number>;
+  blocksDecoded: number;
+}
+
+export type Summary = ReturnType<typeof buildSummary>;
+
+/** summary.json: every table plus what is needed to reproduce and trust them. */
+export function buildSummary(s: SummaryInput) {
+  const hashOf = new Map(s.hashes.map((h) => [h.path, h.sha256]));
+  return {
+    tool: { name: 'lucc-carbon', version: toolVersion() },
+    settings: {
+      coverage: s.opts.coverage, extent: s.opts.extent, unmapped: s.opts.unmapped,
+      workers: s.opts.workers, coefficients: s.table.source, rasters: s.opts.rasters,
+    },
+    inputs: {
+      rasters: s.plan.epochs.flatMap((e) => e.files.map((f) => ({
+        year: e.year, path: f.path, size_bytes: f.sizeBytes, sha256: hashOf.get(f.path) ?? null,
+        crs_proj4: f.crs.proj4, origin: [f.grid.originX, f.grid.originY], cell_size: [f.grid.cellWidth, f.grid.cellHeight],
+        cols: f.grid.cols, rows: f.grid.rows, nodata: f.nodata, compression: f.compression,
+        block: [f.blockWidth, f.blockHeight], tiled: f.tiled, cell_type: `${f.sampleKind}${f.bitsPerSample}`,
+      }))),
+      zones: {
+        path: s.zoneSet.path, sha256: hashOf.get(s.zoneSet.path) ?? null, count: s.zoneSet.zones.length,
+        crs_proj4: s.zoneSet.crs.proj4, crs_source: s.zoneSet.crsSource,
+        id_field: s.zoneSet.idField, name_field: s.zoneSet.nameField,
+      },
+    },
+    grids: s.plan.groups.map((g) => ({
+      years: g.epochs.map((e) => e.year),
+      crs_proj4: g.crs.proj4,
+      origin: [g.grid.originX, g.grid.originY], cell_size: [g.grid.cellWidth, g.grid.cellHeight], cols: g.grid.cols, rows: g.grid.rows,
+      cell_area: { model: g.cellArea.kind, constant_ha: g.cellArea.constantHa, about: g.cellArea.about },
+      zones_touching_grid: g.zonesInGrid,
+      datum_transformation: sameCrs(g.crs, s.zoneSet.crs)
+        ? 'none (zones already in the raster CRS)'
+        : 'none: proj4 converts coordinates between the two CRS without a datum shift unless a +towgs84 is given (CGCS2000/WGS84 lon/lat is taken as is on the raster\'s ellipsoid)',
+      output_raster: g.output ? { col0: g.output.col0, row0: g.output.row0, cols: g.output.cols, rows: g.output.rows, tile_size: g.output.tileSize, nodata: g.output.nodata } : null,
+    })),
+    coefficients: [...s.table.classes.values()].map((c) => ({ code: c.code, name: c.name, primary: c.primary, coefficient_t_ha_yr: c.coefficientTPerHaYr })),
+    units: UNITS,
+    outputs: OUTPUTS.map((o) => ({ file: o.file, about: o.about, columns: o.columns ?? null })),
+    tables: {
+      zones_classes: s.tables.zonesClasses,
+      zones: s.tables.zones,
+      classes: s.tables.classes,
+      change: s.tables.change,
+    },
+    unmapped_codes: s.tables.unmapped,
+    warnings: s.warnings,
+    timings_s: s.timingsS,
+    blocks_decoded: s.blocksDecoded,
+  };
+}
+
+function toolVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(`${projectRoot()}/package.json`, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,108 @@
+import type { CoefficientTable } from './coefficients.js';
+import type { Tallies } from './merge.js';
+import type { Plan } from './plan.js';
+import type { Zone } from '../boundaries/read-zones.js';
+
+export interface ZoneClassRow {
+  year: number; zone_id: string; zone_name: string; class_code: number; class_name: string; primary_class: string;
+  cells: number; area_ha: number; coefficient_t_ha_yr: number | null; sequestration_t_yr: number;
+}
+export interface ZoneRow {
+  year: number; zone_id: string; zone_name: string; area_ha: number; nodata_ha: number; sequestration_t_yr: number; share_of_total: number | null;
+}
+export interface ClassRow {
+  year: number; class_code: number; class_name: string; primary_class: string; area_ha: number; sequestration_t_yr: number; share_of_total: number | null;
+}
+export interface ChangeRow {
+  zone_id: string; zone_name: string; from_year: number; to_year: number;
+  sequestration_from_t_yr: number; sequestration_to_t_yr: number; change_t_yr: number; change_pct: number | null; mean_annual_change_t_yr: number;
+}
+
+export interface Tables {
+  zonesClasses: ZoneClassRow[];
+  zones: ZoneRow[];
+  classes: ClassRow[];
+  change: ChangeRow[];
+  /** Codes found inside zones that the coefficient table lacks, with their cell counts. */
+  unmapped: { code: number; cells: number; years: number[] }[];
+}
+
+/**
+ * Hectares -> t/yr, and the roll-ups: zone x class -> zone, class -> region, epoch change.
+ * The only place sequestration is computed; writers only format these rows.
+ */
+export function buildTables(plan: Plan, tallies: Tallies, zones: Zone[], table: CoefficientTable, unmappedAsZero: boolean): Tables {
+  const zonesClasses: ZoneClassRow[] = [];
+  const zoneRows: ZoneRow[] = [];
+  const classRows: ClassRow[] = [];
+  const unmapped = new Map<number, { code: number; cells: number; years: number[] }>();
+  const totalByZoneYear = new Map<string, number>();
+
+  plan.epochs.forEach((epoch, e) => {
+    const constantHa = plan.groups[epoch.group]!.cellArea.constantHa;
+    const area = (t: { cells: number; areaHa: number }) => (constantHa === null ? t.areaHa : t.cells * constantHa);
+    const byClass = new Map<number, { area: number; seq: number }>();
+    const yearZoneRows: ZoneRow[] = [];
+    tallies.byEpoch[e]!.forEach((tally, z) => {
+      const zone = zones[z]!;
+      let zoneArea = 0;
+      let zoneSeq = 0;
+      for (const code of [...tally.classes.keys()].sort((a, b) => a - b)) {
+        const t = tally.classes.get(code)!;
+        const cls = table.classes.get(code);
+        if (!cls) {
+          const u = unmapped.get(code) ?? { code, cells: 0, years: [] };
+          u.cells += t.cells;
+          if (!u.years.includes(epoch.year)) u.years.push(epoch.year);
+          unmapped.set(code, u);
+        }
+        const coef = cls ? cls.coefficientTPerHaYr : unmappedAsZero ? 0 : null;
+        const areaHa = area(t);
+        const seq = areaHa * (coef ?? 0);
+        zonesClasses.push({
+          year: epoch.year, zone_id: zone.id, zone_name: zone.name, class_code: code,
+          class_name: cls?.name ?? `unmapped code ${code}`, primary_class: cls?.primary ?? 'unmapped',
+          cells: t.cells, area_ha: areaHa, coefficient_t_ha_yr: coef, sequestration_t_yr: seq,
+        });
+        zoneArea += areaHa;
+        zoneSeq += seq;
+        const c = byClass.get(code) ?? { area: 0, seq: 0 };
+        c.area += areaHa;
+        c.seq += seq;
+        byClass.set(code, c);
+      }
+      totalByZoneYear.set(`${zone.id}\u0000${epoch.year}`, zoneSeq);
+      yearZoneRows.push({ year: epoch.year, zone_id: zone.id, zone_name: zone.name, area_ha: zoneArea, nodata_ha: area(tally.nodata), sequestration_t_yr: zoneSeq, share_of_total: null });
+    });
+    const yearTotal = yearZoneRows.reduce((s, r) => s + r.sequestration_t_yr, 0);
+    for (const r of yearZoneRows) r.share_of_total = yearTotal === 0 ? null : r.sequestration_t_yr / yearTotal;
+    zoneRows.push(...yearZoneRows);
+    totalByZoneYear.set(`ALL\u0000${epoch.year}`, yearTotal);
+    for (const code of [...byClass.keys()].sort((a, b) => a - b)) {
+      const c = byClass.get(code)!;
+      const cls = table.classes.get(code);
+      classRows.push({
+        year: epoch.year, class_code: code, class_name: cls?.name ?? `unmapped code ${code}`, primary_class: cls?.primary ?? 'unmapped',
+        area_ha: c.area, sequestration_t_yr: c.seq, share_of_total: yearTotal === 0 ? null : c.seq / yearTotal,
+      });
+    }
+  });
+
+  const years = plan.epochs.map((e) => e.year);
+  const pairs: [number, number][] = years.slice(1).map((y, i) => [years[i]!, y]);
+  if (years.length > 2) pairs.push([years[0]!, years[years.length - 1]!]);
+  const change: ChangeRow[] = [];
+  const zoneList = [...zones.map((z) => ({ id: z.id, name: z.name })), { id: 'ALL', name: 'all zones' }];
+  for (const [from, to] of pairs) {
+    for (const z of zoneList) {
+      const a = totalByZoneYear.get(`${z.id}\u0000${from}`) ?? 0;
+      const b = totalByZoneYear.get(`${z.id}\u0000${to}`) ?? 0;
+      change.push({
+        zone_id: z.id, zone_name: z.name, from_year: from, to_year: to,
+        sequestration_from_t_yr: a, sequestration_to_t_yr: b, change_t_yr: b - a,
+        change_pct: a === 0 ? null : ((b - a) / a) * 100, mean_annual_change_t_yr: (b - a) / (to - from),
+      });
+    }
+  }
+  return { zonesClasses, zones: zoneRows, classes: classRows, change, unmapped: [...unmapped.values()].sort((a, b) => a.code - b.code) };
+}
