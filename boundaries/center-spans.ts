@@ -1,16 +1,17 @@
 import type { Window } from '../rasters/grid.js';
-import { firstEdgeFrom, type ZoneEdges } from './edges.js';
+import type { Spans } from './spans.js';
+import { EDGE_STRIDE as S, firstEdgeFrom, type ZoneEdges } from './edges.js';
 
 /**
  * Runs of cells whose centre lies inside a zone (the rule of GDAL rasterize and ArcGIS), for
- * the rows of one window. Written to `out` as [row, colStart, colEnd) triples in window
- * coordinates; returns the number of runs.
+ * the rows of one window, written to `out` as runs of weight 1.
  *
  * The crossing arithmetic mirrors GDAL's llrasterize.cpp (an edge crosses row centre dy when
  * y1 <= dy < y2; the crossing is rounded with floor(x + 0.5)), so counts are identical to
  * `gdal_rasterize` cell for cell.
  */
-export function centerSpans(edges: ZoneEdges, w: Window, out: SpanBuffer): number {
+export function centerSpans(edges: ZoneEdges, w: Window, out: Spans): void {
+  out.reset();
   const { sloped, flat } = edges;
   const colEnd = w.col0 + w.cols;
   // Edges that can cross rows of this window start above its last row centre and end below
@@ -22,15 +23,14 @@ export function centerSpans(edges: ZoneEdges, w: Window, out: SpanBuffer): numbe
   const active = scratchIndex(to - next);
   let nActive = 0;
   const xs = scratchCrossings(to - next + 2);
-  let n = 0;
   for (let r = 0; r < w.rows; r++) {
     const dy = w.row0 + r + 0.5;
     // Active edge table: add edges whose top is reached, drop those that ended above dy.
-    while (next < to && sloped[4 * next + 1]! <= dy) active[nActive++] = next++;
+    while (next < to && sloped[S * next + 1]! <= dy) active[nActive++] = next++;
     let k = 0;
     let kept = 0;
     for (let a = 0; a < nActive; a++) {
-      const e = 4 * active[a]!;
+      const e = S * active[a]!;
       const y2 = sloped[e + 3]!;
       if (dy >= y2) continue;
       active[kept++] = active[a]!;
@@ -41,28 +41,21 @@ export function centerSpans(edges: ZoneEdges, w: Window, out: SpanBuffer): numbe
     nActive = kept;
     if (k > 1) {
       insertionSort(xs, k);
-      for (let i = 0; i + 1 < k; i += 2) n = pushClipped(out, n, r, xs[i]!, xs[i + 1]!, w.col0, colEnd);
+      for (let i = 0; i + 1 < k; i += 2) pushClipped(out, r, xs[i]!, xs[i + 1]!, w.col0, colEnd);
     }
     for (let f = 0; f < edges.flatCount; f++) {
       // A horizontal edge exactly on the row centre, running right to left, is filled apart.
       if (flat[3 * f + 2] === dy && flat[3 * f]! > flat[3 * f + 1]!) {
-        n = pushClipped(out, n, r, Math.floor(flat[3 * f + 1]! + 0.5), Math.floor(flat[3 * f]! + 0.5), w.col0, colEnd);
+        pushClipped(out, r, Math.floor(flat[3 * f + 1]! + 0.5), Math.floor(flat[3 * f]! + 0.5), w.col0, colEnd);
       }
     }
   }
-  return n;
 }
 
-function pushClipped(out: SpanBuffer, n: number, row: number, c0: number, c1: number, colStart: number, colEnd: number): number {
+function pushClipped(out: Spans, row: number, c0: number, c1: number, colStart: number, colEnd: number): void {
   const a = c0 < colStart ? colStart : c0;
   const b = c1 > colEnd ? colEnd : c1;
-  if (b <= a) return n;
-  out.ensure(n + 1);
-  const s = out.data;
-  s[3 * n] = row;
-  s[3 * n + 1] = a - colStart;
-  s[3 * n + 2] = b - colStart;
-  return n + 1;
+  if (b > a) out.push(row, a - colStart, b - colStart, 1);
 }
 
 function insertionSort(a: Float64Array, n: number): void {
@@ -71,17 +64,6 @@ function insertionSort(a: Float64Array, n: number): void {
     let j = i - 1;
     while (j >= 0 && a[j]! > v) { a[j + 1] = a[j]!; j--; }
     a[j + 1] = v;
-  }
-}
-
-/** A growable Int32Array of [row, colStart, colEnd) triples. */
-export class SpanBuffer {
-  data = new Int32Array(3 * 1024);
-  ensure(spans: number): void {
-    if (3 * spans <= this.data.length) return;
-    const grown = new Int32Array(Math.max(3 * spans, this.data.length * 2));
-    grown.set(this.data);
-    this.data = grown;
   }
 }
 

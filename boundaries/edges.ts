@@ -1,13 +1,17 @@
 import type { ZoneGeometry } from './zone-geometry.js';
 
+/** Values per edge in ZoneEdges.sloped: x1, y1, x2, y2, direction. */
+export const EDGE_STRIDE = 5;
+
 /**
  * The edges of one zone in pixel space, prepared for scanline sweeps: non-horizontal edges
- * oriented downwards (y1 < y2) and sorted by their top, plus horizontal edges kept in ring
- * direction (GDAL fills a horizontal edge lying exactly on a row centre when it runs right to
- * left, and we match GDAL cell for cell).
+ * oriented downwards (y1 < y2) and sorted by their top, each with the sign of its original
+ * direction (+1 when the ring ran downwards), plus horizontal edges kept in ring direction
+ * (GDAL fills a horizontal edge lying exactly on a row centre when it runs right to left,
+ * and the centre rule matches GDAL cell for cell).
  */
 export interface ZoneEdges {
-  /** [x1, y1, x2, y2] per edge, y1 < y2, sorted by y1. */
+  /** [x1, y1, x2, y2, dir] per edge, y1 < y2, sorted by y1. */
   readonly sloped: Float64Array;
   readonly slopedCount: number;
   /** [xFrom, xTo, y] per horizontal edge. */
@@ -21,7 +25,7 @@ export function zoneEdges(g: ZoneGeometry, zone: number): ZoneEdges {
   const r0 = g.zoneRing[zone]!;
   const r1 = g.zoneRing[zone + 1]!;
   const total = g.ringStart[r1]! - g.ringStart[r0]!;
-  const tmp = new Float64Array(total * 4);
+  const tmp = new Float64Array(total * EDGE_STRIDE);
   const flatTmp = new Float64Array(total * 3);
   let n = 0;
   let nFlat = 0;
@@ -39,17 +43,20 @@ export function zoneEdges(g: ZoneGeometry, zone: number): ZoneEdges {
         nFlat++;
         continue;
       }
-      const k = 4 * n++;
-      if (ya < yb) { tmp[k] = xa; tmp[k + 1] = ya; tmp[k + 2] = xb; tmp[k + 3] = yb; }
-      else { tmp[k] = xb; tmp[k + 1] = yb; tmp[k + 2] = xa; tmp[k + 3] = ya; }
+      const k = EDGE_STRIDE * n++;
+      if (ya < yb) { tmp[k] = xa; tmp[k + 1] = ya; tmp[k + 2] = xb; tmp[k + 3] = yb; tmp[k + 4] = 1; }
+      else { tmp[k] = xb; tmp[k + 1] = yb; tmp[k + 2] = xa; tmp[k + 3] = ya; tmp[k + 4] = -1; }
       if (tmp[k + 3]! - tmp[k + 1]! > maxHeight) maxHeight = tmp[k + 3]! - tmp[k + 1]!;
     }
   }
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => tmp[4 * a + 1]! - tmp[4 * b + 1]!);
-  const sloped = new Float64Array(n * 4);
-  for (let i = 0; i < n; i++) sloped.set(tmp.subarray(4 * order[i]!, 4 * order[i]! + 4), 4 * i);
+  order.sort((a, b) => tmp[EDGE_STRIDE * a + 1]! - tmp[EDGE_STRIDE * b + 1]!);
+  const sloped = new Float64Array(n * EDGE_STRIDE);
+  for (let i = 0; i < n; i++) {
+    const from = EDGE_STRIDE * order[i]!;
+    sloped.set(tmp.subarray(from, from + EDGE_STRIDE), EDGE_STRIDE * i);
+  }
   return { sloped, slopedCount: n, flat: flatTmp.slice(0, nFlat * 3), flatCount: nFlat, maxHeight };
 }
 
@@ -59,7 +66,7 @@ export function firstEdgeFrom(edges: ZoneEdges, y: number): number {
   let hi = edges.slopedCount;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (edges.sloped[4 * mid + 1]! < y) lo = mid + 1;
+    if (edges.sloped[EDGE_STRIDE * mid + 1]! < y) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -135,8 +135,11 @@ function buildZoneSet(path: string, features: Feature[], crs: Crs, crsSource: st
     for (const c of candidates) { const k = lowerKeys.get(c); if (k) return k; }
     return '';
   };
-  const idField = pick(opts.idField, ID_FIELDS, '--zone-id');
   const nameField = pick(opts.nameField, NAME_FIELDS, '--zone-name');
+  // With no id-like attribute, a unique name is the most useful id (the real São Miguel file has only `name`).
+  const names = nameField ? props.map((p) => String((p as Record<string, unknown>)[nameField] ?? '')) : [];
+  const namesUnique = nameField !== '' && new Set(names).size === names.length;
+  const idField = pick(opts.idField, ID_FIELDS, '--zone-id') || (namesUnique ? nameField : '');
   const zones: Zone[] = [];
   const seen = new Map<string, number>();
   features.forEach((f, i) => {

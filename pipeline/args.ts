@@ -17,7 +17,7 @@ export interface RunOptions {
   zoneName?: string;
   coefficients: string;
   unmapped: 'error' | 'zero';
-  coverage: 'center';
+  coverage: 'center' | 'exact';
   extent: 'zones' | 'raster';
   workers: number;
   out: string;
@@ -131,7 +131,7 @@ function validate(raw: Raw, cwd: string): RunOptions {
     zoneName: str('zone-name'),
     coefficients: str('coefficients') ?? String(def('coefficients')),
     unmapped: (str('unmapped') ?? def('unmapped')) as 'error' | 'zero',
-    coverage: 'center',
+    coverage: (str('coverage') ?? def('coverage')) as 'center' | 'exact',
     extent: (str('extent') ?? def('extent')) as 'zones' | 'raster',
     workers,
     out: resolve(cwd, str('out') ?? String(def('out'))),

@@ -41,6 +41,7 @@ export interface Plan {
 }
 
 export interface PlanOptions {
+  coverage: 'center' | 'exact';
   extent: 'zones' | 'raster';
   rasters: boolean;
   nodataOut: number;
@@ -79,7 +80,7 @@ export function makePlan(epochFiles: { year: number; files: RasterInfo[] }[], zo
         tileSize: OUTPUT_TILE, tilesAcross: Math.ceil(out.cols / OUTPUT_TILE), nodata: opts.nodataOut,
       };
     }
-    tasks.push(...groupTasks(group, g, out, first, tasks.length));
+    tasks.push(...groupTasks(group, g, out, first, tasks.length, opts.coverage));
   });
   return { groups, epochs, tasks };
 }
@@ -144,7 +145,7 @@ function snapExtent(w: Window, first: RasterInfo, offset: { col: number; row: nu
  * MAX_TASK_CELLS. Stripped files are read a band at a time (a strip spans the full width),
  * tiled files a few tiles at a time. Zones are matched to windows by bounding box.
  */
-function groupTasks(group: GridGroup, g: number, out: Window, first: RasterInfo, firstId: number): CountTask[] {
+function groupTasks(group: GridGroup, g: number, out: Window, first: RasterInfo, firstId: number, coverage: 'center' | 'exact'): CountTask[] {
   const widthCap = Math.max(OUTPUT_TILE, Math.floor(MAX_TASK_CELLS / OUTPUT_TILE / OUTPUT_TILE) * OUTPUT_TILE);
   const taskCols = first.tiled ? Math.min(widthCap, 4 * OUTPUT_TILE) : Math.min(widthCap, Math.ceil(out.cols / OUTPUT_TILE) * OUTPUT_TILE);
   const sources = group.epochs.map((e) => e.files.map((f) => sourceRef(f, group.grid)));
@@ -161,7 +162,7 @@ function groupTasks(group: GridGroup, g: number, out: Window, first: RasterInfo,
       }
       if (zones.length === 0) continue;
       const rowHa = group.cellArea.constantHa === null ? Float64Array.from({ length: rows }, (_, r) => group.cellArea.haForRow(row0 + r)) : null;
-      tasks.push({ id: firstId + tasks.length, group: g, window: { col0, row0, cols, rows }, zones, epochs: sources, rowHa, output: group.output });
+      tasks.push({ id: firstId + tasks.length, group: g, window: { col0, row0, cols, rows }, zones, coverage, epochs: sources, rowHa, output: group.output });
     }
   }
   return tasks;

@@ -37,7 +37,7 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter): Promise
   zoneSet.warnings.forEach((w) => reporter.warn(w));
   const epochFiles = await Promise.all(opts.epochs.map(async (e) => ({ year: e.year, files: await Promise.all(e.paths.map(openRaster)) })));
   guardOutFolder(opts.out, [opts.zones, ...opts.epochs.flatMap((e) => e.paths)]);
-  const plan = makePlan(epochFiles, zoneSet, { extent: opts.extent, rasters: opts.rasters, nodataOut: RASTER_NODATA });
+  const plan = makePlan(epochFiles, zoneSet, { coverage: opts.coverage, extent: opts.extent, rasters: opts.rasters, nodataOut: RASTER_NODATA });
   for (const g of plan.groups) if (g.cellArea.kind === 'nominal') reporter.warn(`Rasters of ${g.epochs.map((e) => e.year).join(', ')} are in a projection that does not preserve area (${g.crs.proj4}); areas use the nominal cell size ${g.cellArea.constantHa} ha and are off by the squared scale factor. Reproject to an equal-area CRS (e.g. Albers) for exact hectares.`);
   const tPlanned = performance.now();
 

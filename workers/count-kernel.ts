@@ -1,38 +1,48 @@
 /**
  * The per-cell loops: one pass over runs of cells, `counts[base + slot] += weight`. Plain
  * typed arrays and locals only; nothing is allocated inside (flatbush's search loop habit).
- * Spans are [row, colStart, colEnd) triples in window coordinates.
+ * Runs are [row, colStart, colEnd) triples in window coordinates with one coverage weight each;
+ * interior runs (weight 1) take the increment loop, boundary cells the weighted one.
  */
-export function countSpans(slots: Uint16Array, stride: number, spans: Int32Array, nSpans: number, counts: Float64Array, base: number): void {
-  for (let s = 0; s < nSpans; s++) {
-    const rowOffset = spans[3 * s]! * stride;
-    const end = rowOffset + spans[3 * s + 2]!;
-    for (let i = rowOffset + spans[3 * s + 1]!; i < end; i++) counts[base + slots[i]!]!++;
+export function countSpans(
+  slots: Uint16Array, stride: number, runs: Int32Array, weights: Float64Array, nRuns: number,
+  counts: Float64Array, base: number,
+): void {
+  for (let s = 0; s < nRuns; s++) {
+    const rowOffset = runs[3 * s]! * stride;
+    const end = rowOffset + runs[3 * s + 2]!;
+    const w = weights[s]!;
+    if (w === 1) {
+      for (let i = rowOffset + runs[3 * s + 1]!; i < end; i++) counts[base + slots[i]!]!++;
+    } else {
+      for (let i = rowOffset + runs[3 * s + 1]!; i < end; i++) counts[base + slots[i]!]! += w;
+    }
   }
 }
 
-/** As countSpans, also adding each cell's area (hectares, one value per window row). */
+/** As countSpans, also adding each cell's covered area (hectares per cell, one value per window row). */
 export function countSpansWithArea(
-  slots: Uint16Array, stride: number, spans: Int32Array, nSpans: number,
+  slots: Uint16Array, stride: number, runs: Int32Array, weights: Float64Array, nRuns: number,
   counts: Float64Array, areasHa: Float64Array, base: number, rowHa: Float64Array,
 ): void {
-  for (let s = 0; s < nSpans; s++) {
-    const row = spans[3 * s]!;
-    const ha = rowHa[row]!;
+  for (let s = 0; s < nRuns; s++) {
+    const row = runs[3 * s]!;
+    const w = weights[s]!;
+    const ha = rowHa[row]! * w;
     const rowOffset = row * stride;
-    const end = rowOffset + spans[3 * s + 2]!;
-    for (let i = rowOffset + spans[3 * s + 1]!; i < end; i++) {
+    const end = rowOffset + runs[3 * s + 2]!;
+    for (let i = rowOffset + runs[3 * s + 1]!; i < end; i++) {
       const k = base + slots[i]!;
-      counts[k]!++;
+      counts[k]! += w;
       areasHa[k]! += ha;
     }
   }
 }
 
-/** Mark the cells of the spans in a window mask (1 = inside some zone). */
-export function markSpans(mask: Uint8Array, stride: number, spans: Int32Array, nSpans: number): void {
-  for (let s = 0; s < nSpans; s++) {
-    const rowOffset = spans[3 * s]! * stride;
-    mask.fill(1, rowOffset + spans[3 * s + 1]!, rowOffset + spans[3 * s + 2]!);
+/** Mark the cells of the runs in a window mask (1 = inside some zone, however little). */
+export function markSpans(mask: Uint8Array, stride: number, runs: Int32Array, nRuns: number): void {
+  for (let s = 0; s < nRuns; s++) {
+    const rowOffset = runs[3 * s]! * stride;
+    mask.fill(1, rowOffset + runs[3 * s + 1]!, rowOffset + runs[3 * s + 2]!);
   }
 }

@@ -1,7 +1,9 @@
 import { workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { deflateSync } from 'node:zlib';
-import { centerSpans, SpanBuffer } from '../boundaries/center-spans.js';
+import { centerSpans } from '../boundaries/center-spans.js';
+import { exactSpans } from '../boundaries/exact-spans.js';
+import { Spans } from '../boundaries/spans.js';
 import { zoneEdges, type ZoneEdges } from '../boundaries/edges.js';
 import { countSpans, countSpansWithArea, markSpans } from './count-kernel.js';
 import { fillWindow } from './fill-window.js';
@@ -17,7 +19,7 @@ import type { Window } from '../rasters/grid.js';
 export function createCounter(setup: WorkerSetup) {
   const source = new TileSource();
   const edgeCache = new Map<number, ZoneEdges>();
-  const spans: SpanBuffer[] = [];
+  const spans: Spans[] = [];
   const slotBuffers: Uint16Array[] = [];
 
   const edgesOf = (group: number, zone: number): ZoneEdges => {
@@ -36,16 +38,16 @@ export function createCounter(setup: WorkerSetup) {
     const nZones = task.zones.length;
     const decodedBefore = source.blocksDecoded;
 
-    // Coverage: runs of covered cells per zone, and per-row extent of their union.
-    const spanCounts = new Int32Array(nZones);
+    // Coverage, computed once for all epochs: weighted runs per zone, and the per-row extent
+    // of their union (which blocks need decoding at all).
     const rowFirst = new Int32Array(w.rows).fill(w.cols);
     const rowLast = new Int32Array(w.rows).fill(-1);
+    const coverage = task.coverage === 'exact' ? exactSpans : centerSpans;
     for (let z = 0; z < nZones; z++) {
-      const buf = (spans[z] ??= new SpanBuffer());
-      const n = centerSpans(edgesOf(task.group, task.zones[z]!), w, buf);
-      spanCounts[z] = n;
-      const s = buf.data;
-      for (let i = 0; i < n; i++) {
+      const zoneSpans = (spans[z] ??= new Spans());
+      coverage(edgesOf(task.group, task.zones[z]!), w, zoneSpans);
+      const s = zoneSpans.runs;
+      for (let i = 0; i < zoneSpans.count; i++) {
         const r = s[3 * i]!;
         if (s[3 * i + 1]! < rowFirst[r]!) rowFirst[r] = s[3 * i + 1]!;
         if (s[3 * i + 2]! - 1 > rowLast[r]!) rowLast[r] = s[3 * i + 2]! - 1;
@@ -55,7 +57,7 @@ export function createCounter(setup: WorkerSetup) {
     let mask: Uint8Array | null = null;
     if (task.output) {
       mask = new Uint8Array(cells);
-      for (let z = 0; z < nZones; z++) markSpans(mask, w.cols, spans[z]!.data, spanCounts[z]!);
+      for (let z = 0; z < nZones; z++) markSpans(mask, w.cols, spans[z]!.runs, spans[z]!.count);
     }
 
     const epochs: EpochCounts[] = [];
@@ -67,9 +69,9 @@ export function createCounter(setup: WorkerSetup) {
       const counts = new Float64Array(nZones * SLOTS);
       const areasHa = task.rowHa ? new Float64Array(nZones * SLOTS) : null;
       for (let z = 0; z < nZones; z++) {
-        const s = spans[z]!.data;
-        if (areasHa) countSpansWithArea(slots, w.cols, s, spanCounts[z]!, counts, areasHa, z * SLOTS, task.rowHa!);
-        else countSpans(slots, w.cols, s, spanCounts[z]!, counts, z * SLOTS);
+        const zs = spans[z]!;
+        if (areasHa) countSpansWithArea(slots, w.cols, zs.runs, zs.weights, zs.count, counts, areasHa, z * SLOTS, task.rowHa!);
+        else countSpans(slots, w.cols, zs.runs, zs.weights, zs.count, counts, z * SLOTS);
       }
       const tiles = task.output && mask ? outputTiles(task.output, w, slots, mask, slotMap.codes, setup) : [];
       epochs.push({ counts, areasHa, slotCodes: slotMap.codes, tiles });

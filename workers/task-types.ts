@@ -33,6 +33,7 @@ export interface CountTask {
   window: Window;
   /** Zones (indices into the group's geometry) whose bounding box touches the window. */
   zones: number[];
+  coverage: 'center' | 'exact';
   epochs: SourceRef[][];
   /** Hectares per window row when cell area varies by row; null when it is constant. */
   rowHa: Float64Array | null;
