@@ -18,6 +18,7 @@ export interface RunOptions {
   coefficients: string;
   unmapped: 'error' | 'zero';
   coverage: 'center' | 'exact';
+  cellArea: 'true' | 'nominal';
   extent: 'zones' | 'raster';
   workers: number;
   out: string;
@@ -132,6 +133,7 @@ function validate(raw: Raw, cwd: string): RunOptions {
     coefficients: str('coefficients') ?? String(def('coefficients')),
     unmapped: (str('unmapped') ?? def('unmapped')) as 'error' | 'zero',
     coverage: (str('coverage') ?? def('coverage')) as 'center' | 'exact',
+    cellArea: (str('cell-area') ?? def('cell-area')) as 'true' | 'nominal',
     extent: (str('extent') ?? def('extent')) as 'zones' | 'raster',
     workers,
     out: resolve(cwd, str('out') ?? String(def('out'))),

@@ -42,6 +42,7 @@ export interface Plan {
 
 export interface PlanOptions {
   coverage: 'center' | 'exact';
+  cellArea: 'true' | 'nominal';
   extent: 'zones' | 'raster';
   rasters: boolean;
   nodataOut: number;
@@ -66,7 +67,6 @@ export function makePlan(epochFiles: { year: number; files: RasterInfo[] }[], zo
   }
   const tasks: CountTask[] = [];
   groups.forEach((group, g) => {
-    group.cellArea = cellAreaModel(group.crs, group.grid);
     group.geometry = projectZones(zones, group.crs, group.grid);
     const extent = zoneExtent(group.geometry, group.grid);
     if (!extent) throw new UserError(messages.zonesMissRaster(zones.path, group.epochs[0]!.files[0]!.path));
@@ -74,6 +74,7 @@ export function makePlan(epochFiles: { year: number; files: RasterInfo[] }[], zo
     const first = group.epochs[0]!.files[0]!;
     const firstOffset = cellOffset(group.grid, first.grid)!;
     const out = snapExtent(opts.extent === 'raster' ? { col0: 0, row0: 0, cols: group.grid.cols, rows: group.grid.rows } : extent.window, first, firstOffset, group.grid);
+    group.cellArea = cellAreaModel(group.crs, group.grid, opts.cellArea, out);
     if (opts.rasters) {
       group.output = {
         col0: out.col0, row0: out.row0, cols: out.cols, rows: out.rows,

@@ -37,8 +37,8 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter): Promise
   zoneSet.warnings.forEach((w) => reporter.warn(w));
   const epochFiles = await Promise.all(opts.epochs.map(async (e) => ({ year: e.year, files: await Promise.all(e.paths.map(openRaster)) })));
   guardOutFolder(opts.out, [opts.zones, ...opts.epochs.flatMap((e) => e.paths)]);
-  const plan = makePlan(epochFiles, zoneSet, { coverage: opts.coverage, extent: opts.extent, rasters: opts.rasters, nodataOut: RASTER_NODATA });
-  for (const g of plan.groups) if (g.cellArea.kind === 'nominal') reporter.warn(`Rasters of ${g.epochs.map((e) => e.year).join(', ')} are in a projection that does not preserve area (${g.crs.proj4}); areas use the nominal cell size ${g.cellArea.constantHa} ha and are off by the squared scale factor. Reproject to an equal-area CRS (e.g. Albers) for exact hectares.`);
+  const plan = makePlan(epochFiles, zoneSet, { coverage: opts.coverage, cellArea: opts.cellArea, extent: opts.extent, rasters: opts.rasters, nodataOut: RASTER_NODATA });
+  for (const g of plan.groups) if (g.cellArea.kind === 'nominal' && !g.crs.isEqualArea) reporter.warn(`Rasters of ${g.epochs.map((e) => e.year).join(', ')} are in a projection that does not preserve area (${g.crs.proj4}); --cell-area nominal uses the nominal cell size ${g.cellArea.constantHa} ha, off by the squared scale factor. Drop --cell-area nominal for true ellipsoidal cell areas.`);
   const tPlanned = performance.now();
 
   const staging = await Staging.create(opts.out);
@@ -59,9 +59,11 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter): Promise
     const tallies = new Tallies(plan, zoneSet.zones.length);
     const emptyTile = compressTile(new Float32Array(OUTPUT_TILE * OUTPUT_TILE).fill(RASTER_NODATA));
     let blocksDecoded = 0;
+    const phasesMs = { decode: 0, assemble: 0, coverage: 0, count: 0, output: 0 };
     await runTasks(pool, plan.tasks, opts.workers * 3, reporter, async (task, result) => {
       tallies.add(task, result);
       blocksDecoded += result.blocksDecoded;
+      for (const k of Object.keys(phasesMs) as (keyof typeof phasesMs)[]) phasesMs[k] += result.phasesMs[k];
       for (let e = 0; e < result.epochs.length; e++) {
         const epochIndex = plan.epochs.indexOf(plan.groups[task.group]!.epochs[e]!);
         const writer = writers[epochIndex];
@@ -92,6 +94,7 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter): Promise
       opts, plan, zoneSet, table, tables, hashes: await hashes, warnings: reporter.warnings,
       timingsS: { plan: (tPlanned - t0) / 1000, count: (tCounted - tPlanned) / 1000, total: (performance.now() - t0) / 1000 },
       blocksDecoded,
+      workerPhasesS: Object.fromEntries(Object.entries(phasesMs).map(([k, v]) => [k, v / 1000])),
     });
     const { writeFile } = await import('node:fs/promises');
     await writeFile(staging.path('summary.json'), JSON.stringify(summary, null, 2) + '\n');
@@ -182,6 +185,7 @@ function rasterSpec(group: GridGroup, first: RasterInfo) {
 function workerSetup(plan: Plan, table: Parameters<typeof coefficientLut>[0], opts: RunOptions): WorkerSetup {
   return {
     geometries: plan.groups.map((g) => g.geometry),
+    areaLattices: plan.groups.map((g) => g.cellArea.lattice),
     coefficientByCode: coefficientLut(table),
     unmappedCoefficient: opts.unmapped === 'zero' ? 0 : null,
   };

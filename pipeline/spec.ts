@@ -26,6 +26,8 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     about: 'class codes missing from the table: stop with a list (error) or count them with coefficient 0 (zero)' },
   { name: 'coverage', kind: 'string', default: 'exact', options: ['exact', 'center'],
     about: 'how cells count for a zone: exact = by the fraction of the cell inside the polygon; center = whole cells whose centre lies inside (the rule of GDAL and ArcGIS)' },
+  { name: 'cell-area', kind: 'string', default: 'true', options: ['true', 'nominal'],
+    about: 'cell areas in projections that do not preserve area (UTM, Web Mercator, Lambert conformal): true = ellipsoidal area of each cell; nominal = width x height (equal-area and lon/lat grids are always exact)' },
   { name: 'extent', kind: 'string', default: 'zones', options: ['zones', 'raster'],
     about: 'extent of the output GeoTIFFs: the zones\' bounding box or the whole input grid' },
   { name: 'workers', kind: 'number', valueName: 'N', about: 'worker threads (default: one per core)' },

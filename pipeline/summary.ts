@@ -18,6 +18,8 @@ export interface SummaryInput {
   warnings: string[];
   timingsS: Record<string, number>;
   blocksDecoded: number;
+  /** Worker CPU time by phase, summed over workers, seconds. */
+  workerPhasesS: Record<string, number>;
 }
 
 export type Summary = ReturnType<typeof buildSummary>;
@@ -68,6 +70,7 @@ export function buildSummary(s: SummaryInput) {
     warnings: s.warnings,
     timings_s: s.timingsS,
     blocks_decoded: s.blocksDecoded,
+    worker_phases_s: s.workerPhasesS,
   };
 }
 

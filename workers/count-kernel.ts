@@ -39,6 +39,23 @@ export function countSpansWithArea(
   }
 }
 
+/** As countSpans, also adding each cell's covered area from a per-cell area window (hectares). */
+export function countSpansWithCellArea(
+  slots: Uint16Array, stride: number, runs: Int32Array, weights: Float64Array, nRuns: number,
+  counts: Float64Array, areasHa: Float64Array, base: number, cellHa: Float64Array,
+): void {
+  for (let s = 0; s < nRuns; s++) {
+    const rowOffset = runs[3 * s]! * stride;
+    const w = weights[s]!;
+    const end = rowOffset + runs[3 * s + 2]!;
+    for (let i = rowOffset + runs[3 * s + 1]!; i < end; i++) {
+      const k = base + slots[i]!;
+      counts[k]! += w;
+      areasHa[k]! += w * cellHa[i]!;
+    }
+  }
+}
+
 /** Mark the cells of the runs in a window mask (1 = inside some zone, however little). */
 export function markSpans(mask: Uint8Array, stride: number, runs: Int32Array, nRuns: number): void {
   for (let s = 0; s < nRuns; s++) {

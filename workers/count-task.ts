@@ -5,7 +5,8 @@ import { centerSpans } from '../boundaries/center-spans.js';
 import { exactSpans } from '../boundaries/exact-spans.js';
 import { Spans } from '../boundaries/spans.js';
 import { zoneEdges, type ZoneEdges } from '../boundaries/edges.js';
-import { countSpans, countSpansWithArea, markSpans } from './count-kernel.js';
+import { countSpans, countSpansWithArea, countSpansWithCellArea, markSpans } from './count-kernel.js';
+import { windowCellHa } from '../rasters/true-area.js';
 import { fillWindow } from './fill-window.js';
 import { OUTSIDE_SLOT, SLOTS, SlotMap } from './slots.js';
 import type { CountResult, CountTask, EpochCounts, OutputPlan, WorkerSetup } from './task-types.js';
@@ -37,6 +38,14 @@ export function createCounter(setup: WorkerSetup) {
     const cells = w.cols * w.rows;
     const nZones = task.zones.length;
     const decodedBefore = source.blocksDecoded;
+    const decodeBefore = source.decodeMs;
+    const phasesMs = { decode: 0, assemble: 0, coverage: 0, count: 0, output: 0 };
+    let t = performance.now();
+    const lap = (phase: keyof typeof phasesMs): void => {
+      const now = performance.now();
+      phasesMs[phase] += now - t;
+      t = now;
+    };
 
     // Coverage, computed once for all epochs: weighted runs per zone, and the per-row extent
     // of their union (which blocks need decoding at all).
@@ -60,23 +69,38 @@ export function createCounter(setup: WorkerSetup) {
       for (let z = 0; z < nZones; z++) markSpans(mask, w.cols, spans[z]!.runs, spans[z]!.count);
     }
 
+    // Projections that do not preserve area: every cell's true area, once for all epochs.
+    const lattice = setup.areaLattices[task.group] ?? null;
+    let cellHa: Float64Array | null = null;
+    if (lattice) {
+      cellHa = new Float64Array(cells);
+      windowCellHa(lattice, w, cellHa);
+    }
+    lap('coverage');
     const epochs: EpochCounts[] = [];
     for (let e = 0; e < task.epochs.length; e++) {
       const sources = task.epochs[e]!;
       const slotMap = new SlotMap(sources.every((s) => s.byteCells));
       const slots = (slotBuffers[e] = slotBuffers[e] && slotBuffers[e]!.length >= cells ? slotBuffers[e]! : new Uint16Array(cells));
       await fillWindow(source, sources, w, slotMap, rowFirst, rowLast, slots);
+      lap('assemble');
       const counts = new Float64Array(nZones * SLOTS);
-      const areasHa = task.rowHa ? new Float64Array(nZones * SLOTS) : null;
+      const areasHa = task.rowHa || cellHa ? new Float64Array(nZones * SLOTS) : null;
       for (let z = 0; z < nZones; z++) {
         const zs = spans[z]!;
-        if (areasHa) countSpansWithArea(slots, w.cols, zs.runs, zs.weights, zs.count, counts, areasHa, z * SLOTS, task.rowHa!);
+        if (cellHa) countSpansWithCellArea(slots, w.cols, zs.runs, zs.weights, zs.count, counts, areasHa!, z * SLOTS, cellHa);
+        else if (task.rowHa) countSpansWithArea(slots, w.cols, zs.runs, zs.weights, zs.count, counts, areasHa!, z * SLOTS, task.rowHa);
         else countSpans(slots, w.cols, zs.runs, zs.weights, zs.count, counts, z * SLOTS);
       }
+      lap('count');
       const tiles = task.output && mask ? outputTiles(task.output, w, slots, mask, slotMap.codes, setup) : [];
       epochs.push({ counts, areasHa, slotCodes: slotMap.codes, tiles });
+      lap('output');
     }
-    return { id: task.id, epochs, blocksDecoded: source.blocksDecoded - decodedBefore };
+    // Decoding happens inside assembly; report it apart.
+    phasesMs.decode = source.decodeMs - decodeBefore;
+    phasesMs.assemble -= phasesMs.decode;
+    return { id: task.id, epochs, blocksDecoded: source.blocksDecoded - decodedBefore, phasesMs };
   };
 }
 
@@ -107,7 +131,7 @@ function outputTiles(plan: OutputPlan, w: Window, slots: Uint16Array, mask: Uint
       }
       const tileCol = (w.col0 - plan.col0) / T + tx;
       const tileRow = (w.row0 - plan.row0) / T + ty;
-      tiles.push({ index: tileRow * plan.tilesAcross + tileCol, bytes: deflateSync(tile, { level: 6 }) });
+      tiles.push({ index: tileRow * plan.tilesAcross + tileCol, bytes: deflateSync(tile, { level: 1 }) });
     }
   }
   return tiles;

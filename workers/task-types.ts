@@ -1,5 +1,6 @@
 import type { Window } from '../rasters/grid.js';
 import type { ZoneGeometry } from '../boundaries/zone-geometry.js';
+import type { AreaLattice } from '../rasters/true-area.js';
 
 /** One input file of an epoch, placed in its group's grid. Plain data (crosses threads). */
 export interface SourceRef {
@@ -43,7 +44,7 @@ export interface CountTask {
 export interface EpochCounts {
   /** [zone-in-task x SLOTS] coverage-weighted cell counts. */
   counts: Float64Array;
-  /** Same layout, hectares; present when cell area varies by row. */
+  /** Same layout, hectares; present when cell area varies (by row, or by cell). */
   areasHa: Float64Array | null;
   /** Code of each slot (NaN = unused). */
   slotCodes: Float64Array;
@@ -55,11 +56,23 @@ export interface CountResult {
   id: number;
   epochs: EpochCounts[];
   blocksDecoded: number;
+  /** Where the task's time went, in milliseconds (for the benchmark's breakdown). */
+  phasesMs: PhaseTimes;
+}
+
+export interface PhaseTimes {
+  decode: number;
+  assemble: number;
+  coverage: number;
+  count: number;
+  output: number;
 }
 
 export interface WorkerSetup {
   /** Zone polygons in pixel space, one geometry per grid group (SharedArrayBuffers). */
   geometries: ZoneGeometry[];
+  /** True cell areas per group for projections that do not preserve area, else null. */
+  areaLattices: (AreaLattice | null)[];
   /** t/ha/yr by class code for the output rasters (NaN = no coefficient); length 65536. */
   coefficientByCode: Float32Array;
   /** Coefficient used for codes without one when --unmapped zero. */

@@ -17,6 +17,8 @@ interface OpenRaster {
 export class TileSource {
   private readonly open = new Map<string, Promise<OpenRaster>>();
   blocksDecoded = 0;
+  /** Milliseconds spent reading and decoding blocks. */
+  decodeMs = 0;
 
   constructor() {
     registerDecoders();
@@ -49,9 +51,11 @@ export class TileSource {
 
   /** Block (bx, by) of the file as cells, `width` cells per row (blocks are padded to full width). */
   async readBlock(path: string, bx: number, by: number): Promise<{ cells: CellArray; width: number; rows: number }> {
+    const t0 = performance.now();
     const { image, decoder, littleEndian } = await this.get(path);
     const { data } = await image.getTileOrStrip(bx, by, 0, decoder);
     this.blocksDecoded++;
+    this.decodeMs += performance.now() - t0;
     const width = image.getTileWidth();
     const rows = image.getBlockHeight(by);
     const bits = image.getBitsPerSample(0);
