@@ -31,6 +31,8 @@ export const messages = {
     `${file}: has no georeferencing (no pixel scale and tie point, or a rotated geotransform). Georeference it north-up with GDAL (e.g. \`gdalwarp\`) first.`,
   mosaicMismatch: (year: number, a: string, b: string, what: string) =>
     `Epoch ${year}: ${b} does not fit the mosaic started by ${a} (${what}). All files of one year must share CRS, cell size and cell alignment; reproject with \`gdalwarp -t_srs ... -tr ... -tap\` first.`,
+  epochGridMismatch: (yearA: number, a: string, yearB: number, b: string, gridA: string, gridB: string) =>
+    `Epochs ${yearA} and ${yearB} are on different grids (${a}: ${gridA}; ${b}: ${gridB}), so their cells cannot be compared one to one for transitions. Resample one onto the other's grid, e.g. \`gdalwarp -t_srs <crs> -tr <size> <size> -tap -r near\`, or run the epochs separately.`,
   zonesMissRaster: (zonesFile: string, rasterFile: string) =>
     `${zonesFile}: no zone overlaps the raster ${rasterFile}. Check that the zones' CRS is right (a .prj file, a GeoJSON "crs" member, or lon/lat by default) and that both cover the same region.`,
   unmappedCodes: (rasterFile: string, list: string) =>

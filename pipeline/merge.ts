@@ -16,6 +16,16 @@ export interface ZoneTally {
   outsideCells: number;
 }
 
+/** A from -> to tally of one zone and epoch pair; code NO_DATA stands for nodata or outside the raster. */
+export interface TransitionTally {
+  from: number;
+  to: number;
+  cells: number;
+  areaHa: number;
+}
+
+export const NO_DATA = -1;
+
 /**
  * Sums task results into per-epoch, per-zone tallies (exactextract's StatsRegistry::merge).
  * Results must be added in task order: floating-point sums then come out the same for any
@@ -24,6 +34,8 @@ export interface ZoneTally {
 export class Tallies {
   /** byEpoch[epoch index in plan.epochs][zone] */
   readonly byEpoch: ZoneTally[][];
+  /** byPair[pair index in plan.pairs][zone]: transitions keyed by from/to code. */
+  readonly byPair: Map<number, TransitionTally>[][];
   private readonly epochOf: EpochPlan[][];
   private nextTask = 0;
 
@@ -31,6 +43,7 @@ export class Tallies {
     this.byEpoch = plan.epochs.map(() => Array.from({ length: zoneTotal }, () => ({
       classes: new Map<number, ClassTally>(), nodata: { cells: 0, areaHa: 0 }, outsideCells: 0,
     })));
+    this.byPair = plan.pairs.map(() => Array.from({ length: zoneTotal }, () => new Map<number, TransitionTally>()));
     // epochOf[group][indexInGroup] -> EpochPlan
     this.epochOf = plan.groups.map((g) => g.epochs);
   }
@@ -38,6 +51,7 @@ export class Tallies {
   add(task: CountTask, result: CountResult): void {
     if (task.id !== this.nextTask) throw new Error(`merge out of order: task ${task.id}, expected ${this.nextTask}`);
     this.nextTask++;
+    this.addPairs(task, result);
     result.epochs.forEach((counts, e) => {
       const epoch = this.epochOf[task.group]![e]!;
       const epochIndex = this.plan.epochs.indexOf(epoch);
@@ -58,6 +72,43 @@ export class Tallies {
             : tally.classes.get(code) ?? tally.classes.set(code, { cells: 0, areaHa: 0 }).get(code)!;
           target.cells += cells;
           target.areaHa += areaHa;
+        }
+      });
+    });
+  }
+
+  private codeOf(epoch: EpochPlan, slotCodes: Float64Array, slot: number): number {
+    if (slot === OUTSIDE_SLOT) return NO_DATA;
+    const code = slotCodes[slot]!;
+    return code === epoch.nodata || code === nodataStandIn || Number.isNaN(code) ? NO_DATA : code;
+  }
+
+  private addPairs(task: CountTask, result: CountResult): void {
+    const groupEpochs = this.epochOf[task.group]!;
+    task.pairs.forEach(([a, b], p) => {
+      const counts = result.pairs[p]!;
+      const fromEpoch = groupEpochs[a]!;
+      const toEpoch = groupEpochs[b]!;
+      const pairIndex = this.plan.pairs.findIndex(([x, y]) => this.plan.epochs[x] === fromEpoch && this.plan.epochs[y] === toEpoch);
+      const nFrom = counts.fromSlots.length;
+      const nTo = counts.toSlots.length;
+      const fromCodes = Array.from(counts.fromSlots, (s) => this.codeOf(fromEpoch, result.epochs[a]!.slotCodes, s));
+      const toCodes = Array.from(counts.toSlots, (s) => this.codeOf(toEpoch, result.epochs[b]!.slotCodes, s));
+      task.zones.forEach((zone, zi) => {
+        const map = this.byPair[pairIndex]![zone]!;
+        const base = zi * nFrom * nTo;
+        for (let i = 0; i < nFrom; i++) {
+          for (let j = 0; j < nTo; j++) {
+            const k = base + i * nTo + j;
+            const cells = counts.cells[k]!;
+            if (cells === 0) continue;
+            const from = fromCodes[i]!;
+            const to = toCodes[j]!;
+            const key = (from + 1) * 65537 + (to + 1);
+            const t = map.get(key) ?? map.set(key, { from, to, cells: 0, areaHa: 0 }).get(key)!;
+            t.cells += cells;
+            if (counts.areasHa) t.areaHa += counts.areasHa[k]!;
+          }
         }
       });
     });

@@ -37,6 +37,8 @@ export interface GridGroup {
 export interface Plan {
   groups: GridGroup[];
   epochs: EpochPlan[];
+  /** Epoch pairs whose transitions are counted: consecutive ones, then first-to-last. */
+  pairs: [number, number][];
   tasks: CountTask[];
 }
 
@@ -65,6 +67,14 @@ export function makePlan(epochFiles: { year: number; files: RasterInfo[] }[], zo
     groups[g]!.epochs.push(epoch);
     epochs.push(epoch);
   }
+  if (groups.length > 1) {
+    const a = groups[0]!.epochs[0]!;
+    const b = groups[1]!.epochs[0]!;
+    throw new UserError(messages.epochGridMismatch(a.year, a.files[0]!.path, b.year, b.files[0]!.path, describeGrid(a.files[0]!), describeGrid(b.files[0]!)));
+  }
+  const years = epochs.map((_, i) => i);
+  const pairs: [number, number][] = years.slice(1).map((b) => [b - 1, b]);
+  if (epochs.length > 2) pairs.push([0, epochs.length - 1]);
   const tasks: CountTask[] = [];
   groups.forEach((group, g) => {
     group.geometry = projectZones(zones, group.crs, group.grid);
@@ -81,9 +91,9 @@ export function makePlan(epochFiles: { year: number; files: RasterInfo[] }[], zo
         tileSize: OUTPUT_TILE, tilesAcross: Math.ceil(out.cols / OUTPUT_TILE), nodata: opts.nodataOut,
       };
     }
-    tasks.push(...groupTasks(group, g, out, first, tasks.length, opts.coverage));
+    tasks.push(...groupTasks(group, g, out, first, tasks.length, opts.coverage, pairs));
   });
-  return { groups, epochs, tasks };
+  return { groups, epochs, pairs, tasks };
 }
 
 /** The grid of one epoch: the union of its files, which must share CRS, cell size and alignment. */
@@ -146,7 +156,7 @@ function snapExtent(w: Window, first: RasterInfo, offset: { col: number; row: nu
  * MAX_TASK_CELLS. Stripped files are read a band at a time (a strip spans the full width),
  * tiled files a few tiles at a time. Zones are matched to windows by bounding box.
  */
-function groupTasks(group: GridGroup, g: number, out: Window, first: RasterInfo, firstId: number, coverage: 'center' | 'exact'): CountTask[] {
+function groupTasks(group: GridGroup, g: number, out: Window, first: RasterInfo, firstId: number, coverage: 'center' | 'exact', pairs: [number, number][]): CountTask[] {
   const widthCap = Math.max(OUTPUT_TILE, Math.floor(MAX_TASK_CELLS / OUTPUT_TILE / OUTPUT_TILE) * OUTPUT_TILE);
   const taskCols = first.tiled ? Math.min(widthCap, 4 * OUTPUT_TILE) : Math.min(widthCap, Math.ceil(out.cols / OUTPUT_TILE) * OUTPUT_TILE);
   const sources = group.epochs.map((e) => e.files.map((f) => sourceRef(f, group.grid)));
@@ -163,10 +173,14 @@ function groupTasks(group: GridGroup, g: number, out: Window, first: RasterInfo,
       }
       if (zones.length === 0) continue;
       const rowHa = group.cellArea.constantHa === null ? Float64Array.from({ length: rows }, (_, r) => group.cellArea.haForRow(row0 + r)) : null;
-      tasks.push({ id: firstId + tasks.length, group: g, window: { col0, row0, cols, rows }, zones, coverage, epochs: sources, rowHa, output: group.output });
+      tasks.push({ id: firstId + tasks.length, group: g, window: { col0, row0, cols, rows }, zones, coverage, epochs: sources, pairs, rowHa, output: group.output });
     }
   }
   return tasks;
+}
+
+function describeGrid(f: RasterInfo): string {
+  return `CRS ${f.crs.proj4}, cells ${f.grid.cellWidth} x ${f.grid.cellHeight}, origin (${f.grid.originX}, ${f.grid.originY})`;
 }
 
 function sourceRef(f: RasterInfo, grid: Grid): SourceRef {

@@ -16,6 +16,7 @@ import { OUTPUT_TILE, makePlan, type GridGroup, type Plan } from './plan.js';
 import { projectRoot } from './paths.js';
 import { OUTPUTS } from './spec.js';
 import { buildTables, type Tables } from './tables.js';
+import { buildTransitions } from './transitions.js';
 import { buildSummary, type Summary } from './summary.js';
 import type { Reporter } from './report-progress.js';
 
@@ -85,13 +86,17 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter): Promise
       const list = tables.unmapped.map((u) => `${u.code} (${u.cells} cells in ${u.years.join(', ')})`).join('; ');
       throw new UserError(messages.unmappedCodes(opts.epochs.map((e) => e.paths[0]).join(', '), list));
     }
+    const { transitions, attribution } = buildTransitions(plan, tallies, zoneSet.zones, table, opts.unmapped === 'zero');
     for (const spec of OUTPUTS) {
       if (!spec.columns) continue;
-      const rows = { 'zones_classes.csv': tables.zonesClasses, 'zones.csv': tables.zones, 'classes.csv': tables.classes, 'change.csv': tables.change }[spec.file];
+      const rows = {
+        'zones_classes.csv': tables.zonesClasses, 'zones.csv': tables.zones, 'classes.csv': tables.classes,
+        'change.csv': tables.change, 'transitions.csv': transitions, 'attribution.csv': attribution,
+      }[spec.file];
       if (rows) await writeCsv(staging.path(spec.file), spec.columns, rows);
     }
     const summary = buildSummary({
-      opts, plan, zoneSet, table, tables, hashes: await hashes, warnings: reporter.warnings,
+      opts, plan, zoneSet, table, tables, attribution, hashes: await hashes, warnings: reporter.warnings,
       timingsS: { plan: (tPlanned - t0) / 1000, count: (tCounted - tPlanned) / 1000, total: (performance.now() - t0) / 1000 },
       blocksDecoded,
       workerPhasesS: Object.fromEntries(Object.entries(phasesMs).map(([k, v]) => [k, v / 1000])),

@@ -53,6 +53,10 @@ export const OUTPUTS: readonly OutputSpec[] = [
     columns: ['year', 'class_code', 'class_name', 'primary_class', 'area_ha', 'sequestration_t_yr', 'share_of_total'] },
   { file: 'change.csv', about: 'change in sequestration between consecutive epochs and first-to-last, per zone and region-wide (zone_id ALL)',
     columns: ['zone_id', 'zone_name', 'from_year', 'to_year', 'sequestration_from_t_yr', 'sequestration_to_t_yr', 'change_t_yr', 'change_pct', 'mean_annual_change_t_yr'] },
+  { file: 'transitions.csv', about: 'from-class x to-class area per zone and epoch pair (consecutive and first-to-last; cells without data in either epoch as class "nodata"), with the change in sequestration each carries; zone_id ALL = all zones',
+    columns: ['zone_id', 'zone_name', 'from_year', 'to_year', 'from_code', 'from_name', 'to_code', 'to_name', 'area_ha', 'sequestration_change_t_yr'] },
+  { file: 'attribution.csv', about: 'change in sequestration per zone and epoch pair split by primary-class conversion; sums to change.csv',
+    columns: ['zone_id', 'zone_name', 'from_year', 'to_year', 'from_primary', 'to_primary', 'conversion', 'area_ha', 'sequestration_change_t_yr'] },
   { file: 'summary.json', about: 'all tables plus inputs (size, SHA-256), CRS, cell-area model, coverage rule, coefficients, units, timings' },
   { file: 'sequestration_<year>.tif', about: 'Float32 t/ha/yr per cell (the coefficient of its class) inside the zones, nodata elsewhere; tiled DEFLATE GeoTIFF in the input CRS' },
 ];
@@ -63,6 +67,7 @@ export const UNITS = {
   coefficient_t_ha_yr: 'tonne of carbon per hectare per year',
   sequestration_t_yr: 'tonne of carbon per year',
   change_t_yr: 'tonne of carbon per year',
+  sequestration_change_t_yr: 'tonne of carbon per year',
   mean_annual_change_t_yr: 'tonne of carbon per year, per year',
   cells: 'count of raster cells (coverage-weighted)',
   raster_t_ha_yr: 'tonne of carbon per hectare per year',

@@ -7,6 +7,7 @@ import { projectRoot } from './paths.js';
 import type { Plan } from './plan.js';
 import { OUTPUTS, UNITS } from './spec.js';
 import type { Tables } from './tables.js';
+import type { AttributionRow } from './transitions.js';
 
 export interface SummaryInput {
   opts: RunOptions;
@@ -14,6 +15,7 @@ export interface SummaryInput {
   zoneSet: ZoneSet;
   table: CoefficientTable;
   tables: Tables;
+  attribution: AttributionRow[];
   hashes: { path: string; sha256: string }[];
   warnings: string[];
   timingsS: Record<string, number>;
@@ -65,6 +67,7 @@ export function buildSummary(s: SummaryInput) {
       zones: s.tables.zones,
       classes: s.tables.classes,
       change: s.tables.change,
+      attribution: s.attribution,
     },
     unmapped_codes: s.tables.unmapped,
     warnings: s.warnings,

@@ -8,6 +8,7 @@ import { zoneEdges, type ZoneEdges } from '../boundaries/edges.js';
 import { countSpans, countSpansWithArea, countSpansWithCellArea, markSpans } from './count-kernel.js';
 import { windowCellHa } from '../rasters/true-area.js';
 import { fillWindow } from './fill-window.js';
+import { countPair, denseSlots } from './transition-kernel.js';
 import { OUTSIDE_SLOT, SLOTS, SlotMap } from './slots.js';
 import type { CountResult, CountTask, EpochCounts, OutputPlan, WorkerSetup } from './task-types.js';
 import { TileSource } from './tile-source.js';
@@ -97,10 +98,24 @@ export function createCounter(setup: WorkerSetup) {
       epochs.push({ counts, areasHa, slotCodes: slotMap.codes, tiles });
       lap('output');
     }
+    const pairs = task.pairs.map(([a, b]) => {
+      const from = denseSlots(epochs[a]!.counts, nZones);
+      const to = denseSlots(epochs[b]!.counts, nZones);
+      const size = from.slots.length * to.slots.length;
+      const pairCells = new Float64Array(nZones * size);
+      const pairHa = epochs[a]!.areasHa ? new Float64Array(nZones * size) : null;
+      for (let z = 0; z < nZones; z++) {
+        const zs = spans[z]!;
+        countPair(slotBuffers[a]!, slotBuffers[b]!, w.cols, from.dense, to.dense, to.slots.length,
+          zs.runs, zs.weights, zs.count, pairCells, z * size, pairHa, task.rowHa, cellHa);
+      }
+      return { fromSlots: from.slots, toSlots: to.slots, cells: pairCells, areasHa: pairHa };
+    });
+    lap('count');
     // Decoding happens inside assembly; report it apart.
     phasesMs.decode = source.decodeMs - decodeBefore;
     phasesMs.assemble -= phasesMs.decode;
-    return { id: task.id, epochs, blocksDecoded: source.blocksDecoded - decodedBefore, phasesMs };
+    return { id: task.id, epochs, pairs, blocksDecoded: source.blocksDecoded - decodedBefore, phasesMs };
   };
 }
 
@@ -144,6 +159,10 @@ export default async function run(task: CountTask): Promise<unknown> {
   counter ??= createCounter(workerData as WorkerSetup);
   const result = await counter(task);
   const buffers: ArrayBufferLike[] = [];
+  for (const p of result.pairs) {
+    buffers.push(p.cells.buffer);
+    if (p.areasHa) buffers.push(p.areasHa.buffer);
+  }
   for (const e of result.epochs) {
     buffers.push(e.counts.buffer);
     if (e.areasHa) buffers.push(e.areasHa.buffer);

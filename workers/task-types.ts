@@ -1,6 +1,7 @@
 import type { Window } from '../rasters/grid.js';
 import type { ZoneGeometry } from '../boundaries/zone-geometry.js';
 import type { AreaLattice } from '../rasters/true-area.js';
+import type { PairCounts } from './transition-kernel.js';
 
 /** One input file of an epoch, placed in its group's grid. Plain data (crosses threads). */
 export interface SourceRef {
@@ -36,6 +37,8 @@ export interface CountTask {
   zones: number[];
   coverage: 'center' | 'exact';
   epochs: SourceRef[][];
+  /** Epoch pairs [from, to] (indices into epochs) whose transitions are counted. */
+  pairs: [number, number][];
   /** Hectares per window row when cell area varies by row; null when it is constant. */
   rowHa: Float64Array | null;
   output: OutputPlan | null;
@@ -55,6 +58,8 @@ export interface EpochCounts {
 export interface CountResult {
   id: number;
   epochs: EpochCounts[];
+  /** One per task.pairs entry. */
+  pairs: PairCounts[];
   blocksDecoded: number;
   /** Where the task's time went, in milliseconds (for the benchmark's breakdown). */
   phasesMs: PhaseTimes;
