@@ -3,6 +3,7 @@ import * as shapefile from 'shapefile';
 import type { Feature, Geometry, Position } from 'geojson';
 import { UserError, fileError } from '../pipeline/errors.js';
 import { crsFromEpsg, crsFromProj4, crsFromWkt, type Crs } from '../rasters/crs.js';
+import { gcj02ToWgs84 } from './gcj02.js';
 
 /** One zone (county) as read: its polygons in the source CRS, MultiPolygon-shaped. */
 export interface Zone {
@@ -25,6 +26,8 @@ export interface ZoneSet {
 export interface ZoneFieldOptions {
   idField?: string;
   nameField?: string;
+  /** Overrides the file's CRS: 'gcj02' (Chinese web-map lon/lat), 'EPSG:n' or a proj4 string. */
+  crs?: string;
 }
 
 const LONLAT = '+proj=longlat +datum=WGS84 +no_defs';
@@ -32,10 +35,35 @@ const ID_FIELDS = ['adcode', 'code', 'zone_id', 'id', 'gid', 'fid', 'objectid'];
 const NAME_FIELDS = ['name', 'zone_name', 'county', 'unit_name', 'label', 'title'];
 
 export async function readZones(path: string, opts: ZoneFieldOptions = {}): Promise<ZoneSet> {
+  const set = await readZoneFile(path, opts);
+  return opts.crs ? withCrs(set, opts.crs) : set;
+}
+
+async function readZoneFile(path: string, opts: ZoneFieldOptions): Promise<ZoneSet> {
   const lower = path.toLowerCase();
   if (lower.endsWith('.shp')) return readShapefile(path, opts);
   if (lower.endsWith('.json') || lower.endsWith('.geojson')) return readGeoJson(path, opts);
   throw new UserError(`${path}: zones must be an ESRI shapefile (.shp with .dbf and .prj beside it) or GeoJSON (.geojson/.json). Convert other formats with \`ogr2ogr -f GeoJSON zones.geojson ${path}\`.`);
+}
+
+/** --zones-crs: GCJ-02 coordinates become WGS84 lon/lat here; other CRS replace the file's. */
+function withCrs(set: ZoneSet, spec: string): ZoneSet {
+  if (spec.toLowerCase() === 'gcj02' || spec.toLowerCase() === 'gcj-02') {
+    const zones = set.zones.map((z) => ({
+      ...z,
+      polygons: z.polygons.map((poly) => poly.map((ring) => ring.map((p) => gcj02ToWgs84(Number(p[0]), Number(p[1]))))),
+    }));
+    return { ...set, zones, crs: crsFromProj4(LONLAT), crsSource: `GCJ-02 by --zones-crs, converted to WGS84 (iterative inverse, < 1e-9 degrees)` };
+  }
+  const epsg = /^EPSG:(\d+)$/i.exec(spec.trim());
+  let crs: Crs | null = null;
+  try {
+    crs = epsg ? crsFromEpsg(Number(epsg[1])) : crsFromProj4(spec);
+  } catch {
+    crs = null;
+  }
+  if (!crs) throw new UserError(`--zones-crs ${spec}: not a CRS this tool knows. Give gcj02, EPSG:<code> or a proj4 string such as "+proj=longlat +datum=WGS84".`);
+  return { ...set, crs, crsSource: `--zones-crs ${spec}` };
 }
 
 async function readGeoJson(path: string, opts: ZoneFieldOptions): Promise<ZoneSet> {

@@ -14,6 +14,7 @@ export interface RunOptions {
   epochs: EpochInput[];
   zones: string;
   zoneId?: string;
+  zonesCrs?: string;
   zoneName?: string;
   coefficients: string;
   unmapped: 'error' | 'zero';
@@ -129,6 +130,7 @@ function validate(raw: Raw, cwd: string): RunOptions {
     epochs: [...epochs.entries()].sort((a, b) => a[0] - b[0]).map(([year, paths]) => ({ year, paths })),
     zones: resolve(cwd, str('zones')!),
     zoneId: str('zone-id'),
+    zonesCrs: str('zones-crs'),
     zoneName: str('zone-name'),
     coefficients: str('coefficients') ?? String(def('coefficients')),
     unmapped: (str('unmapped') ?? def('unmapped')) as 'error' | 'zero',

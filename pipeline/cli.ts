@@ -46,7 +46,7 @@ async function runDemo(rest: string[]): Promise<number> {
 async function runAndReport(opts: RunOptions): Promise<number> {
   const reporter = new Reporter(opts.quiet);
   const t0 = performance.now();
-  const result = await runPipeline(opts, reporter);
+  const result = await runPipeline(opts, reporter, interruption.signal);
   printTotals(result, opts, (performance.now() - t0) / 1000);
   return 0;
 }
@@ -67,12 +67,32 @@ function printTotals(result: RunResult, opts: RunOptions, seconds: number): void
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+/**
+ * Ctrl-C / SIGTERM: stop the workers, remove staged outputs (--out keeps what it had) and exit
+ * 130 / 143. A second signal exits at once.
+ */
+class Interrupted extends Error {
+  constructor(readonly signalName: NodeJS.Signals, readonly exitCode: number) {
+    super(`interrupted by ${signalName}`);
+  }
+}
+const interruption = new AbortController();
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(sig, () => {
+    if (interruption.signal.aborted) process.exit(code);
+    interruption.abort(new Interrupted(sig, code));
+  });
+}
+
 // Two kinds of failure, handled in one place: a UserError prints one paragraph (exit 2); any
 // other error is a bug and prints its stack (exit 1).
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
-    if (err instanceof UserError) {
+    if (err instanceof Interrupted) {
+      process.stderr.write(`\nstopped: ${err.message}; outputs were not changed.\n`);
+      process.exitCode = err.exitCode;
+    } else if (err instanceof UserError) {
       process.stderr.write(`error: ${err.message}\n`);
       process.exitCode = err.exitCode;
     } else {

@@ -35,6 +35,8 @@ export const messages = {
     `Epochs ${yearA} and ${yearB} are on different grids (${a}: ${gridA}; ${b}: ${gridB}), so their cells cannot be compared one to one for transitions. Resample one onto the other's grid, e.g. \`gdalwarp -t_srs <crs> -tr <size> <size> -tap -r near\`, or run the epochs separately.`,
   zonesMissRaster: (zonesFile: string, rasterFile: string) =>
     `${zonesFile}: no zone overlaps the raster ${rasterFile}. Check that the zones' CRS is right (a .prj file, a GeoJSON "crs" member, or lon/lat by default) and that both cover the same region.`,
+  zonesSwapped: (zonesFile: string, rasterFile: string) =>
+    `${zonesFile}: no zone overlaps the raster ${rasterFile}, but they would with x and y exchanged: the coordinates are written as latitude, longitude. GeoJSON (RFC 7946) and shapefiles store longitude first; swap them, e.g. \`ogr2ogr -dialect sqlite -sql "SELECT SwapCoordinates(geometry) AS geometry, * FROM <layer>" fixed.geojson ${zonesFile}\`, and run again.`,
   unmappedCodes: (rasterFile: string, list: string) =>
     `${rasterFile}: class codes found in the raster have no coefficient in the table: ${list}. Add them to the coefficient CSV (code,name,primary,coefficient_t_ha_yr), or pass --unmapped zero to count them with coefficient 0 (their area is still reported).`,
 } as const;

@@ -79,7 +79,13 @@ export function makePlan(epochFiles: { year: number; files: RasterInfo[] }[], zo
   groups.forEach((group, g) => {
     group.geometry = projectZones(zones, group.crs, group.grid);
     const extent = zoneExtent(group.geometry, group.grid);
-    if (!extent) throw new UserError(messages.zonesMissRaster(zones.path, group.epochs[0]!.files[0]!.path));
+    if (!extent) {
+      const raster = group.epochs[0]!.files[0]!.path;
+      if (zones.crs.isGeographic && zoneExtent(projectZones(swapAxes(zones), group.crs, group.grid, false), group.grid)) {
+        throw new UserError(messages.zonesSwapped(zones.path, raster));
+      }
+      throw new UserError(messages.zonesMissRaster(zones.path, raster));
+    }
     group.zonesInGrid = extent.zones;
     const first = group.epochs[0]!.files[0]!;
     const firstOffset = cellOffset(group.grid, first.grid)!;
@@ -177,6 +183,12 @@ function groupTasks(group: GridGroup, g: number, out: Window, first: RasterInfo,
     }
   }
   return tasks;
+}
+
+/** The zones with x and y exchanged: lat/lon files given where lon/lat is expected. */
+function swapAxes(zones: ZoneSet): ZoneSet {
+  const swapped = zones.zones.map((z) => ({ ...z, polygons: z.polygons.map((poly) => poly.map((ring) => ring.map((p) => [p[1]!, p[0]!]))) }));
+  return { ...zones, zones: swapped };
 }
 
 function describeGrid(f: RasterInfo): string {

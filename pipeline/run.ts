@@ -30,11 +30,11 @@ export interface RunResult {
 }
 
 /** The main job: rasters + zones + coefficients -> tables and GeoTIFFs in opts.out. */
-export async function runPipeline(opts: RunOptions, reporter: Reporter): Promise<RunResult> {
+export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?: AbortSignal): Promise<RunResult> {
   const t0 = performance.now();
   if (opts.epochs.length === 0) throw new UserError('No land-use raster given. Add --raster YEAR=PATH for each epoch.');
   const table = await loadCoefficients(opts.coefficients);
-  const zoneSet = await readZones(opts.zones, { idField: opts.zoneId, nameField: opts.zoneName });
+  const zoneSet = await readZones(opts.zones, { idField: opts.zoneId, nameField: opts.zoneName, crs: opts.zonesCrs });
   zoneSet.warnings.forEach((w) => reporter.warn(w));
   const epochFiles = await Promise.all(opts.epochs.map(async (e) => ({ year: e.year, files: await Promise.all(e.paths.map(openRaster)) })));
   guardOutFolder(opts.out, [opts.zones, ...opts.epochs.flatMap((e) => e.paths)]);
@@ -61,7 +61,7 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter): Promise
     const emptyTile = compressTile(new Float32Array(OUTPUT_TILE * OUTPUT_TILE).fill(RASTER_NODATA));
     let blocksDecoded = 0;
     const phasesMs = { decode: 0, assemble: 0, coverage: 0, count: 0, output: 0 };
-    await runTasks(pool, plan.tasks, opts.workers * 3, reporter, async (task, result) => {
+    await runTasks(pool, plan.tasks, opts.workers * 3, reporter, signal, async (task, result) => {
       tallies.add(task, result);
       blocksDecoded += result.blocksDecoded;
       for (const k of Object.keys(phasesMs) as (keyof typeof phasesMs)[]) phasesMs[k] += result.phasesMs[k];
@@ -116,7 +116,7 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter): Promise
 
 /** Submit tasks with a bounded number in flight; hand results on in task order. */
 async function runTasks(
-  pool: Piscina, tasks: CountTask[], inFlight: number, reporter: Reporter,
+  pool: Piscina, tasks: CountTask[], inFlight: number, reporter: Reporter, signal: AbortSignal | undefined,
   onResult: (task: CountTask, result: CountResult) => Promise<void>,
 ): Promise<void> {
   const done = new Map<number, CountResult>();
@@ -157,6 +157,8 @@ async function runTasks(
       }
       pump();
     };
+    if (signal?.aborted) rejectAll(signal.reason);
+    signal?.addEventListener('abort', () => { failure ??= signal.reason; rejectAll(signal.reason); }, { once: true });
     pump();
   });
   reporter.end();
@@ -167,7 +169,12 @@ function workerFailure(task: CountTask, err: unknown): unknown {
   const msg = (err as Error)?.message ?? String(err);
   if (msg.startsWith('[user] ')) return new UserError(msg.slice(7));
   const files = task.epochs.flat().map((s) => s.path).join(', ');
-  const e = new Error(`worker failed on window (col ${task.window.col0}, row ${task.window.row0}) of ${files}: ${msg}`);
+  const where = `window of ${task.window.cols} x ${task.window.rows} cells at column ${task.window.col0}, row ${task.window.row0} of ${files}`;
+  if (/worker exited|terminated|out of memory|ERR_WORKER/i.test(msg)) {
+    // The thread itself died (out of memory, a native crash): say where, without a JS stack.
+    return new UserError(`A worker thread died while counting the ${where} (${msg}). If memory ran out, run with fewer --workers; otherwise the file may be damaged: check it with \`gdalinfo -checksum\`.`, 1);
+  }
+  const e = new Error(`worker failed on the ${where}: ${msg}`);
   e.stack = (err as Error)?.stack ?? e.stack;
   return e;
 }

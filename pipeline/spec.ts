@@ -18,6 +18,8 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     about: 'land-use GeoTIFF of one epoch; repeat for each year, and repeat a year to mosaic several files of it' },
   { name: 'zones', kind: 'string', valueName: 'PATH', required: true,
     about: 'zone polygons (counties): ESRI shapefile (.shp + .dbf + .prj) or GeoJSON (lon/lat unless it says otherwise)' },
+  { name: 'zones-crs', kind: 'string', valueName: 'gcj02|EPSG:n|PROJ4',
+    about: 'CRS of the zones when the file does not say it or says it wrong; gcj02 = lon/lat of Chinese web maps (AutoNavi/DataV), converted to WGS84' },
   { name: 'zone-id', kind: 'string', valueName: 'FIELD', about: 'attribute holding the zone id (default: adcode, code, id... whichever exists)' },
   { name: 'zone-name', kind: 'string', valueName: 'FIELD', about: 'attribute holding the zone name (default: name, if present)' },
   { name: 'coefficients', kind: 'string', valueName: 'PRESET|CSV', default: 'chengde-2024',
