@@ -8,11 +8,15 @@ import { EDGE_STRIDE as S, firstEdgeFrom, type ZoneEdges } from './edges.js';
  *
  * The crossing arithmetic mirrors GDAL's llrasterize.cpp (an edge crosses row centre dy when
  * y1 <= dy < y2; the crossing is rounded with floor(x + 0.5)), so counts are identical to
- * `gdal_rasterize` cell for cell.
+ * `gdal_rasterize` on north-up grids cell for cell, including GDAL's extra burn of a bottom
+ * edge (interior above it) lying exactly on a row centre (see edges.ts for which those are). GDAL
+ * burns pixels, so cells it sets twice are set once; runs here are counted, so such a row's
+ * runs are merged into their union first.
  */
 export function centerSpans(edges: ZoneEdges, w: Window, out: Spans): void {
   out.reset();
   const { sloped, flat } = edges;
+  let nextFlat = 0;
   const colEnd = w.col0 + w.cols;
   // Edges that can cross rows of this window start above its last row centre and end below
   // its first; the sort by y1 bounds the scan from both sides.
@@ -22,7 +26,7 @@ export function centerSpans(edges: ZoneEdges, w: Window, out: Spans): void {
   const to = firstEdgeFrom(edges, yLast + 1);
   const active = scratchIndex(to - next);
   let nActive = 0;
-  const xs = scratchCrossings(to - next + 2);
+  const xs = scratchCrossings(to - next + 2 * edges.flatCount + 2);
   for (let r = 0; r < w.rows; r++) {
     const dy = w.row0 + r + 0.5;
     // Active edge table: add edges whose top is reached, drop those that ended above dy.
@@ -39,17 +43,33 @@ export function centerSpans(edges: ZoneEdges, w: Window, out: Spans): void {
       xs[k++] = Math.floor((dy - y1) * (sloped[e + 2]! - x1) / (y2 - y1) + x1 + 0.5);
     }
     nActive = kept;
-    if (k > 1) {
-      insertionSort(xs, k);
-      for (let i = 0; i + 1 < k; i += 2) pushClipped(out, r, xs[i]!, xs[i + 1]!, w.col0, colEnd);
+    if (k > 1) insertionSort(xs, k);
+    while (nextFlat < edges.flatCount && flat[3 * nextFlat + 2]! < dy) nextFlat++;
+    if (nextFlat < edges.flatCount && flat[3 * nextFlat + 2] === dy) {
+      k = addFlatRuns(edges, nextFlat, dy, xs, k);
     }
-    for (let f = 0; f < edges.flatCount; f++) {
-      // A horizontal edge exactly on the row centre, running right to left, is filled apart.
-      if (flat[3 * f + 2] === dy && flat[3 * f]! > flat[3 * f + 1]!) {
-        pushClipped(out, r, Math.floor(flat[3 * f + 1]! + 0.5), Math.floor(flat[3 * f]! + 0.5), w.col0, colEnd);
-      }
-    }
+    for (let i = 0; i + 1 < k; i += 2) pushClipped(out, r, xs[i]!, xs[i + 1]!, w.col0, colEnd);
   }
+}
+
+/**
+ * Add the runs of horizontal edges lying on row centre dy to the row's sorted crossing pairs
+ * and rewrite the pairs as their union. Returns the new number of values in xs.
+ */
+function addFlatRuns(edges: ZoneEdges, first: number, dy: number, xs: Float64Array, k: number): number {
+  const runs: [number, number][] = [];
+  for (let i = 0; i + 1 < k; i += 2) runs.push([xs[i]!, xs[i + 1]!]);
+  for (let f = first; f < edges.flatCount && edges.flat[3 * f + 2] === dy; f++) {
+    runs.push([Math.floor(edges.flat[3 * f]! + 0.5), Math.floor(edges.flat[3 * f + 1]! + 0.5)]);
+  }
+  runs.sort((a, b) => a[0] - b[0]);
+  let n = 0;
+  for (const [a, b] of runs) {
+    if (b <= a) continue;
+    if (n > 0 && a <= xs[n - 1]!) xs[n - 1] = Math.max(xs[n - 1]!, b);
+    else { xs[n++] = a; xs[n++] = b; }
+  }
+  return n;
 }
 
 function pushClipped(out: Spans, row: number, c0: number, c1: number, colStart: number, colEnd: number): void {

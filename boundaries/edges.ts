@@ -6,15 +6,17 @@ export const EDGE_STRIDE = 5;
 /**
  * The edges of one zone in pixel space, prepared for scanline sweeps: non-horizontal edges
  * oriented downwards (y1 < y2) and sorted by their top, each with the sign of its original
- * direction (+1 when the ring ran downwards), plus horizontal edges kept in ring direction
- * (GDAL fills a horizontal edge lying exactly on a row centre when it runs right to left,
- * and the centre rule matches GDAL cell for cell).
+ * direction (+1 when the ring ran downwards). Horizontal edges enclose no area between rows
+ * and cross no row centre; only bottom edges (interior above) are kept, sorted by y, because
+ * gdal_rasterize burns such an edge when it lies exactly on a row centre and the centre rule
+ * reproduces GDAL cell for cell. Rings come oriented by projectZones, interior on the left of
+ * travel in pixel space (y down), so bottom edges are those running left to right.
  */
 export interface ZoneEdges {
   /** [x1, y1, x2, y2, dir] per edge, y1 < y2, sorted by y1. */
   readonly sloped: Float64Array;
   readonly slopedCount: number;
-  /** [xFrom, xTo, y] per horizontal edge. */
+  /** [xLeft, xRight, y] per horizontal bottom edge (running left to right), sorted by y. */
   readonly flat: Float64Array;
   readonly flatCount: number;
   /** Largest (y2 - y1) of any sloped edge, to bound the search for edges crossing a row range. */
@@ -26,9 +28,8 @@ export function zoneEdges(g: ZoneGeometry, zone: number): ZoneEdges {
   const r1 = g.zoneRing[zone + 1]!;
   const total = g.ringStart[r1]! - g.ringStart[r0]!;
   const tmp = new Float64Array(total * EDGE_STRIDE);
-  const flatTmp = new Float64Array(total * 3);
   let n = 0;
-  let nFlat = 0;
+  const flats: [number, number, number][] = [];
   let maxHeight = 0;
   const c = g.coords;
   for (let r = r0; r < r1; r++) {
@@ -37,10 +38,7 @@ export function zoneEdges(g: ZoneGeometry, zone: number): ZoneEdges {
     for (let i = start, j = end - 1; i < end; j = i++) {
       const xa = c[2 * j]!, ya = c[2 * j + 1]!, xb = c[2 * i]!, yb = c[2 * i + 1]!;
       if (ya === yb) {
-        flatTmp[3 * nFlat] = xa;
-        flatTmp[3 * nFlat + 1] = xb;
-        flatTmp[3 * nFlat + 2] = ya;
-        nFlat++;
+        if (xa < xb) flats.push([xa, xb, ya]);
         continue;
       }
       const k = EDGE_STRIDE * n++;
@@ -57,7 +55,8 @@ export function zoneEdges(g: ZoneGeometry, zone: number): ZoneEdges {
     const from = EDGE_STRIDE * order[i]!;
     sloped.set(tmp.subarray(from, from + EDGE_STRIDE), EDGE_STRIDE * i);
   }
-  return { sloped, slopedCount: n, flat: flatTmp.slice(0, nFlat * 3), flatCount: nFlat, maxHeight };
+  flats.sort((a, b) => a[2] - b[2]);
+  return { sloped, slopedCount: n, flat: Float64Array.from(flats.flat()), flatCount: flats.length, maxHeight };
 }
 
 /** Index of the first sloped edge whose top y1 is >= y (binary search). */

@@ -8,14 +8,15 @@ import type { ZoneSet } from './read-zones.js';
 
 /**
  * Reproject every ring once to the raster CRS and on to the grid's pixel space, where the
- * scanline code works. Pixel x = (x - originX) / cellWidth, as GDAL computes it through the
- * inverse geotransform (-originX / cellWidth + x * (1 / cellWidth)), so centre-rule crossings
- * round exactly as gdal_rasterize's do.
+ * scanline code works. For the centre rule, pixel x is computed as GDAL does through the
+ * inverse geotransform (-originX / cellWidth + x * (1 / cellWidth)), so crossings round exactly
+ * as gdal_rasterize's do; for exact coverage as (x - originX) / cellWidth, which keeps
+ * vertices on cell edges exactly on them.
  *
  * Rings are oriented so that outer rings have positive and holes negative signed area in pixel
  * space; the signed sum over a zone's rings is then its area in cells.
  */
-export function projectZones(set: ZoneSet, crs: Crs, grid: Grid, shared = true): ZoneGeometry {
+export function projectZones(set: ZoneSet, crs: Crs, grid: Grid, shared = true, pixelRule: 'gdal' | 'exact' = 'gdal'): ZoneGeometry {
   const transform = sameCrs(set.crs, crs) ? null : proj4(set.crs.proj4, crs.proj4);
   const rings = set.zones.map((zone) => {
     const out: number[][] = [];
@@ -32,7 +33,7 @@ export function projectZones(set: ZoneSet, crs: Crs, grid: Grid, shared = true):
     }
     return out;
   });
-  return packZoneGeometry(rings.map((zone) => zone.map((ring) => toPixels(ring, grid))), shared);
+  return packZoneGeometry(rings.map((zone) => zone.map((ring) => toPixels(ring, grid, pixelRule))), shared);
 }
 
 function projectRing(ring: Position[], transform: proj4.Converter | null, path: string, zoneId: string): number[] {
@@ -52,13 +53,20 @@ function projectRing(ring: Position[], transform: proj4.Converter | null, path: 
   return flat;
 }
 
-function toPixels(ring: number[], grid: Grid): number[] {
+function toPixels(ring: number[], grid: Grid, rule: 'gdal' | 'exact'): number[] {
+  const out = new Array<number>(ring.length);
+  if (rule === 'exact') {
+    for (let i = 0; i < ring.length; i += 2) {
+      out[i] = (ring[i]! - grid.originX) / grid.cellWidth;
+      out[i + 1] = (grid.originY - ring[i + 1]!) / grid.cellHeight;
+    }
+    return out;
+  }
   // The inverse geotransform, term for term as GDALInvGeoTransform builds it.
   const ix0 = -grid.originX / grid.cellWidth;
   const ix1 = 1 / grid.cellWidth;
   const iy0 = grid.originY / grid.cellHeight;
   const iy1 = 1 / -grid.cellHeight;
-  const out = new Array<number>(ring.length);
   for (let i = 0; i < ring.length; i += 2) {
     out[i] = ix0 + ring[i]! * ix1;
     out[i + 1] = iy0 + ring[i + 1]! * iy1;

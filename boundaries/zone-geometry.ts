@@ -55,7 +55,11 @@ export function zoneCount(g: ZoneGeometry): number {
   return g.zoneRing.length - 1;
 }
 
-/** Planar area of a zone (shoelace over all rings, holes subtracted by parity of nesting). */
+/**
+ * Planar area of a zone: each ring's shoelace area, added when the ring lies inside an even
+ * number of the zone's other rings (an outer ring, an island in a hole) and subtracted when odd
+ * (a hole), whatever the rings' orientation.
+ */
 export function zoneArea(g: ZoneGeometry, zone: number): number {
   let area = 0;
   for (let r = g.zoneRing[zone]!; r < g.zoneRing[zone + 1]!; r++) {
@@ -65,7 +69,23 @@ export function zoneArea(g: ZoneGeometry, zone: number): number {
     for (let i = start, j = end - 1; i < end; j = i++) {
       ringArea += (g.coords[2 * j]! - g.coords[2 * i]!) * (g.coords[2 * j + 1]! + g.coords[2 * i + 1]!);
     }
-    area += ringArea / 2;
+    let depth = 0;
+    for (let o = g.zoneRing[zone]!; o < g.zoneRing[zone + 1]!; o++) {
+      if (o !== r && ringContains(g, o, g.coords[2 * start]!, g.coords[2 * start + 1]!)) depth++;
+    }
+    area += ((depth % 2 === 0 ? 1 : -1) * Math.abs(ringArea)) / 2;
   }
-  return Math.abs(area);
+  return area;
+}
+
+/** Even-odd point-in-ring test. */
+function ringContains(g: ZoneGeometry, ring: number, x: number, y: number): boolean {
+  const start = g.ringStart[ring]!;
+  const end = g.ringStart[ring + 1]!;
+  let inside = false;
+  for (let i = start, j = end - 1; i < end; j = i++) {
+    const xi = g.coords[2 * i]!, yi = g.coords[2 * i + 1]!, xj = g.coords[2 * j]!, yj = g.coords[2 * j + 1]!;
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
 }

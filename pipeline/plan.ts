@@ -77,7 +77,7 @@ export function makePlan(epochFiles: { year: number; files: RasterInfo[] }[], zo
   if (epochs.length > 2) pairs.push([0, epochs.length - 1]);
   const tasks: CountTask[] = [];
   groups.forEach((group, g) => {
-    group.geometry = projectZones(zones, group.crs, group.grid);
+    group.geometry = projectZones(zones, group.crs, group.grid, true, opts.coverage === 'exact' ? 'exact' : 'gdal');
     const extent = zoneExtent(group.geometry, group.grid);
     if (!extent) {
       const raster = group.epochs[0]!.files[0]!.path;

@@ -5,7 +5,6 @@ import { Piscina } from 'piscina';
 import { readZones } from '../boundaries/read-zones.js';
 import { openRaster, type RasterInfo } from '../rasters/open.js';
 import { GeoTiffWriter, compressTile } from '../output/geotiff-writer.js';
-import { writeCsv } from '../output/csv.js';
 import { Staging } from '../output/staging.js';
 import type { CountResult, CountTask, WorkerSetup } from '../workers/task-types.js';
 import type { RunOptions } from './args.js';
@@ -18,6 +17,9 @@ import { OUTPUTS } from './spec.js';
 import { buildTables, type Tables } from './tables.js';
 import { buildTransitions } from './transitions.js';
 import { buildSummary, type Summary } from './summary.js';
+import { buildFigures, topConversions } from './figures.js';
+import { hasIntervals } from './intervals.js';
+import { scaleCoefficients, writeUnitCsv } from './units.js';
 import type { Reporter } from './report-progress.js';
 
 export const RASTER_NODATA = -9999;
@@ -33,7 +35,7 @@ export interface RunResult {
 export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?: AbortSignal): Promise<RunResult> {
   const t0 = performance.now();
   if (opts.epochs.length === 0) throw new UserError('No land-use raster given. Add --raster YEAR=PATH for each epoch.');
-  const table = await loadCoefficients(opts.coefficients);
+  const table = scaleCoefficients(await loadCoefficients(opts.coefficients), opts.unit);
   const zoneSet = await readZones(opts.zones, { idField: opts.zoneId, nameField: opts.zoneName, crs: opts.zonesCrs });
   zoneSet.warnings.forEach((w) => reporter.warn(w));
   const epochFiles = await Promise.all(opts.epochs.map(async (e) => ({ year: e.year, files: await Promise.all(e.paths.map(openRaster)) })));
@@ -87,17 +89,21 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
       throw new UserError(messages.unmappedCodes(opts.epochs.map((e) => e.paths[0]).join(', '), list));
     }
     const { transitions, attribution } = buildTransitions(plan, tallies, zoneSet.zones, table, opts.unmapped === 'zero');
+    const figures = buildFigures(tables);
     for (const spec of OUTPUTS) {
       if (!spec.columns) continue;
       const rows = {
         'zones_classes.csv': tables.zonesClasses, 'zones.csv': tables.zones, 'classes.csv': tables.classes,
         'change.csv': tables.change, 'transitions.csv': transitions, 'attribution.csv': attribution,
+        'primary_classes.csv': figures.primaryClasses, 'classes_ranked.csv': figures.classesRanked, 'region_trend.csv': figures.regionTrend,
+        'zones_mean.csv': figures.zonesMean, 'zones_change_ranked.csv': figures.zonesChangeRanked,
       }[spec.file];
-      if (rows) await writeCsv(staging.path(spec.file), spec.columns, rows);
+      if (rows) await writeUnitCsv(staging.path(spec.file), spec.columns, rows, opts.unit, hasIntervals(table));
     }
     const summary = buildSummary({
-      opts, plan, zoneSet, table, tables, attribution, hashes: await hashes, warnings: reporter.warnings,
+      opts, plan, zoneSet, table, tables, attribution, figures, top: topConversions(attribution, opts.top), hashes: await hashes, warnings: reporter.warnings,
       timingsS: { plan: (tPlanned - t0) / 1000, count: (tCounted - tPlanned) / 1000, total: (performance.now() - t0) / 1000 },
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
       blocksDecoded,
       workerPhasesS: Object.fromEntries(Object.entries(phasesMs).map(([k, v]) => [k, v / 1000])),
     });

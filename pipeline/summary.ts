@@ -5,9 +5,12 @@ import type { RunOptions } from './args.js';
 import type { CoefficientTable } from './coefficients.js';
 import { projectRoot } from './paths.js';
 import type { Plan } from './plan.js';
-import { OUTPUTS, UNITS } from './spec.js';
+import type { Figures, TopConversions } from './figures.js';
+import { hasIntervals } from './intervals.js';
+import { OUTPUTS } from './spec.js';
 import type { Tables } from './tables.js';
 import type { AttributionRow } from './transitions.js';
+import { renameRows, tableColumns, unitsBlock } from './units.js';
 
 export interface SummaryInput {
   opts: RunOptions;
@@ -16,9 +19,13 @@ export interface SummaryInput {
   table: CoefficientTable;
   tables: Tables;
   attribution: AttributionRow[];
+  figures: Figures;
+  top: TopConversions;
   hashes: { path: string; sha256: string }[];
   warnings: string[];
   timingsS: Record<string, number>;
+  /** Peak resident memory of the process (all threads) so far, MB. */
+  peakRssMb: number;
   blocksDecoded: number;
   /** Worker CPU time by phase, summed over workers, seconds. */
   workerPhasesS: Record<string, number>;
@@ -29,11 +36,15 @@ export type Summary = ReturnType<typeof buildSummary>;
 /** summary.json: every table plus what is needed to reproduce and trust them. */
 export function buildSummary(s: SummaryInput) {
   const hashOf = new Map(s.hashes.map((h) => [h.path, h.sha256]));
+  const unit = s.opts.unit;
+  const intervals = hasIntervals(s.table);
+  const rows = (r: readonly object[]) => renameRows(r, unit);
   return {
     tool: { name: 'lucc-carbon', version: toolVersion() },
     settings: {
       coverage: s.opts.coverage, extent: s.opts.extent, unmapped: s.opts.unmapped,
-      workers: s.opts.workers, coefficients: s.table.source, rasters: s.opts.rasters,
+      workers: s.opts.workers, coefficients: s.table.source, rasters: s.opts.rasters, unit, top: s.opts.top,
+      coefficient_ranges: intervals,
     },
     inputs: {
       rasters: s.plan.epochs.flatMap((e) => e.files.map((f) => ({
@@ -59,19 +70,36 @@ export function buildSummary(s: SummaryInput) {
         : 'none: proj4 converts coordinates between the two CRS without a datum shift unless a +towgs84 is given (CGCS2000/WGS84 lon/lat is taken as is on the raster\'s ellipsoid)',
       output_raster: g.output ? { col0: g.output.col0, row0: g.output.row0, cols: g.output.cols, rows: g.output.rows, tile_size: g.output.tileSize, nodata: g.output.nodata } : null,
     })),
-    coefficients: [...s.table.classes.values()].map((c) => ({ code: c.code, name: c.name, primary: c.primary, coefficient_t_ha_yr: c.coefficientTPerHaYr })),
-    units: UNITS,
-    outputs: OUTPUTS.map((o) => ({ file: o.file, about: o.about, columns: o.columns ?? null })),
+    coefficients: rows([...s.table.classes.values()].map((c) => ({
+      code: c.code, name: c.name, primary: c.primary, coefficient_t_ha_yr: c.coefficientTPerHaYr,
+      ...(intervals ? { coefficient_t_ha_yr_low: c.lowTPerHaYr ?? c.coefficientTPerHaYr, coefficient_t_ha_yr_high: c.highTPerHaYr ?? c.coefficientTPerHaYr } : {}),
+    }))),
+    units: unitsBlock(unit, intervals),
+    outputs: OUTPUTS.map((o) => ({ file: o.file, about: o.about, columns: o.columns ? tableColumns(o.columns, unit, intervals).map((c) => c.header) : null })),
     tables: {
-      zones_classes: s.tables.zonesClasses,
-      zones: s.tables.zones,
-      classes: s.tables.classes,
-      change: s.tables.change,
-      attribution: s.attribution,
+      zones_classes: rows(s.tables.zonesClasses),
+      zones: rows(s.tables.zones),
+      classes: rows(s.tables.classes),
+      change: rows(s.tables.change),
+      attribution: rows(s.attribution),
+    },
+    figures: {
+      primary_classes: rows(s.figures.primaryClasses),
+      classes_ranked: rows(s.figures.classesRanked),
+      region_trend: rows(s.figures.regionTrend),
+      zones_mean: rows(s.figures.zonesMean),
+      zones_change_ranked: rows(s.figures.zonesChangeRanked),
+    },
+    top_conversions: {
+      ...s.top,
+      pairs: s.top.pairs.map((p) => ({
+        ...p, region: rows(p.region), zones: Object.fromEntries(Object.entries(p.zones).map(([id, list]) => [id, rows(list)])),
+      })),
     },
     unmapped_codes: s.tables.unmapped,
     warnings: s.warnings,
     timings_s: s.timingsS,
+    peak_rss_mb: s.peakRssMb,
     blocks_decoded: s.blocksDecoded,
     worker_phases_s: s.workerPhasesS,
   };

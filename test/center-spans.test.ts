@@ -4,7 +4,10 @@ import { EDGE_STRIDE, firstEdgeFrom, zoneEdges } from '../boundaries/edges.js';
 import { Spans } from '../boundaries/spans.js';
 import { packZoneGeometry, zoneArea, zoneCount } from '../boundaries/zone-geometry.js';
 import type { Window } from '../rasters/grid.js';
-import { gdalAvailable, python } from './helpers.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { gdalAvailable, gdalNumpyCounts, python, readCsv, runCli, tmpDir } from './helpers.js';
 
 // Pixel space: (0, 0) is the top-left corner of cell (row 0, col 0), y grows downwards; the
 // centre of cell (row, col) is (col + 0.5, row + 0.5).
@@ -34,11 +37,12 @@ const reversed = (ring: number[]): number[] => {
 // Rows: an edge crosses row centre dy when y1 <= dy < y2, so dy = 0.5 and 1.5 cross the
 // vertical sides and dy = 2.5 does not. Columns: crossings x = 0.5 and 2.5 round with
 // floor(x + 0.5) to 1 and 3, so the run is [1, 3): centres on the left side are out, centres
-// on the right side are in. Result: rows 0-1 x cols 1-2; the only centre strictly inside,
-// (1.5, 1.5), is cell (1, 1). GDAL 3.6 rasterizes this square to the same four cells in either
-// ring direction (checked below against gdal.RasterizeLayer).
-const SQUARE = [0.5, 0.5, 2.5, 0.5, 2.5, 2.5, 0.5, 2.5];
-const SQUARE_CELLS = ['0,1', '0,2', '1,1', '1,2'];
+// on the right side are in. And the bottom edge lies exactly on row centre 2.5: gdal_rasterize
+// burns such an edge on north-up rasters, so row 2 is in too: rows 0-2 x cols 1-2, 6 cells
+// (checked below against gdal.RasterizeLayer on a north-up grid). Rings are given as the
+// pipeline orients them (projectZones): interior on the left of travel in pixel space (y down).
+const SQUARE = [0.5, 0.5, 0.5, 2.5, 2.5, 2.5, 2.5, 0.5];
+const SQUARE_CELLS = ['0,1', '0,2', '1,1', '1,2', '2,1', '2,2'];
 
 // Right triangle (0, 0), (4, 0), (0, 4) in a 4 x 4 grid: row r's hypotenuse crossing is
 // x = 4 - (r + 0.5), rounded to floor(4.5 - r - 0.5 + 0.5) = 4 - r, so row r holds cols [0, 4 - r).
@@ -52,9 +56,8 @@ const FRAME_HOLE = [1.2, 1.2, 1.2, 2.8, 2.8, 2.8, 2.8, 1.2];
 const FRAME_CELLS = ['0,0', '0,1', '0,2', '0,3', '1,0', '1,3', '2,0', '2,3', '3,0', '3,1', '3,2', '3,3'];
 
 describe('centerSpans (centre rule, GDAL rounding)', () => {
-  it('square on cell centres: rows 0-1 x cols 1-2, each cell exactly once, whatever the ring direction', () => {
+  it('square on cell centres: rows 0-2 x cols 1-2 (bottom edge on a row centre burns, as in GDAL), each cell once', () => {
     expect(cellsOf([SQUARE], grid(3, 3))).toEqual(SQUARE_CELLS);
-    expect(cellsOf([reversed(SQUARE)], grid(3, 3))).toEqual(SQUARE_CELLS);
   });
 
   it('triangle: row r holds columns [0, 4 - r), 10 cells', () => {
@@ -101,15 +104,15 @@ describe('centerSpans (centre rule, GDAL rounding)', () => {
     }
   });
 
-  it('matches gdal.RasterizeLayer (GDAL 3.6) cell for cell on the hand-made shapes', () => {
+  it('matches gdal.RasterizeLayer (GDAL 3.6, north-up grid) cell for cell on the hand-made shapes', () => {
     if (!gdalAvailable()) return;
     const shapes = [
-      { rings: [SQUARE], n: 3 }, { rings: [reversed(SQUARE)], n: 3 },
-      { rings: [TRIANGLE], n: 4 }, { rings: [FRAME, FRAME_HOLE], n: 4 },
+      { rings: [SQUARE], n: 3 }, { rings: [TRIANGLE], n: 4 }, { rings: [FRAME, FRAME_HOLE], n: 4 },
     ];
-    const wkt = shapes.map(({ rings }) => `POLYGON(${rings.map((r) => {
+    // Map y = n - pixel y: the grid is north-up, as every real raster is.
+    const wkt = shapes.map(({ rings, n }) => `POLYGON(${rings.map((r) => {
       const pts: string[] = [];
-      for (let i = 0; i < r.length; i += 2) pts.push(`${r[i]} ${r[i + 1]}`);
+      for (let i = 0; i < r.length; i += 2) pts.push(`${r[i]} ${n - r[i + 1]!}`);
       return `(${[...pts, pts[0]].join(',')})`;
     }).join(',')})`);
     const out = python(`
@@ -119,7 +122,7 @@ gdal.UseExceptions()
 res = []
 for wkt, n in json.loads(sys.argv[1]):
     ds = gdal.GetDriverByName('MEM').Create('', n, n, 1, gdal.GDT_Byte)
-    ds.SetGeoTransform((0, 1, 0, 0, 0, 1))
+    ds.SetGeoTransform((0, 1, 0, n, 0, -1))
     src = ogr.GetDriverByName('Memory').CreateDataSource('')
     lyr = src.CreateLayer('z')
     f = ogr.Feature(lyr.GetLayerDefn()); f.SetGeometry(ogr.CreateGeometryFromWkt(wkt)); lyr.CreateFeature(f)
@@ -134,10 +137,12 @@ print(json.dumps(res))
 });
 
 describe('zoneEdges', () => {
-  it('orients sloped edges downwards with their ring direction, sorts them by top, keeps horizontals apart', () => {
+  it('orients sloped edges downwards with their ring direction, sorts them by top, keeps right-to-left horizontals', () => {
     const e = zoneEdges(packZoneGeometry([[TRIANGLE]], false), 0);
     // edges: (0,4)->(0,0) up, (0,0)->(4,0) flat, (4,0)->(0,4) down
     expect(e.slopedCount).toBe(2);
+    // (0,0)->(4,0) runs left to right: the direction of a bottom edge in the orientation the
+    // pipeline gives rings, so it is kept.
     expect(e.flatCount).toBe(1);
     expect(Array.from(e.flat)).toEqual([0, 4, 0]);
     const rows = [0, 1].map((i) => Array.from(e.sloped.subarray(EDGE_STRIDE * i, EDGE_STRIDE * i + 5)));
@@ -183,5 +188,37 @@ describe('packZoneGeometry / zoneArea', () => {
 
   it('subtracts a hole given in the same orientation as its outer ring ("parity of nesting", as documented)', () => {
     expect(zoneArea(packZoneGeometry([[UNIT, reversed(HOLE)]], false), 0)).toBe(0.75);
+  });
+});
+
+describe('centre rule end to end (CLI)', () => {
+  const tmp = tmpDir('center-spans-cli');
+  afterAll(tmp.cleanup);
+
+  it('a zone whose edges lie exactly on row centres counts each cell once, as gdal_rasterize does', () => {
+    if (!gdalAvailable()) return;
+    // 4 x 4 one-degree lon/lat grid from (0, 4), every cell class 1. The zone lon 0.5-2.5 x
+    // lat 1.5-3.5 is the SQUARE above in pixel space: rows 0-2 x cols 1-2, 6 cells.
+    const tif = join(tmp.dir, 'ones.tif');
+    python(`
+import sys, numpy as np
+from osgeo import gdal, osr
+ds = gdal.GetDriverByName('GTiff').Create(sys.argv[1], 4, 4, 1, gdal.GDT_Byte)
+ds.SetGeoTransform((0, 1, 0, 4, 0, -1))
+srs = osr.SpatialReference(); srs.ImportFromEPSG(4326); ds.SetProjection(srs.ExportToWkt())
+b = ds.GetRasterBand(1); b.SetNoDataValue(0); b.WriteArray(np.ones((4, 4), np.uint8))
+ds = None
+`, [tif]);
+    const zones = join(tmp.dir, 'square.geojson');
+    const ring = [[0.5, 1.5], [2.5, 1.5], [2.5, 3.5], [0.5, 3.5], [0.5, 1.5]];
+    writeFileSync(zones, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code: 7 }, geometry: { type: 'Polygon', coordinates: [ring] } }] }));
+    const coef = join(tmp.dir, 'coef.csv');
+    writeFileSync(coef, 'code,name,primary,coefficient_t_ha_yr\n1,one,one,1\n');
+    const out = join(tmp.dir, 'out');
+    const res = runCli(['run', '--raster', `2000=${tif}`, '--zones', zones, '--coefficients', coef, '--coverage', 'center', '--workers', '1', '--no-rasters', '--quiet', '--out', out]);
+    expect(res.status, res.stderr).toBe(0);
+    expect(gdalNumpyCounts(tif, zones, 'code', join(tmp.dir, 'gdal.csv')).get('7')?.get(1)).toBe(6);
+    const rows = readCsv(readFileSync(join(out, 'zones_classes.csv'), 'utf8'));
+    expect(rows.map((r) => Number(r.cells))).toEqual([6]);
   });
 });
