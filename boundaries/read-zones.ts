@@ -1,9 +1,12 @@
 import { readFile, access } from 'node:fs/promises';
 import * as shapefile from 'shapefile';
 import type { Feature, Geometry, Position } from 'geojson';
-import { UserError, fileError } from '../pipeline/errors.js';
+import { UserError, fileError, messages } from '../pipeline/errors.js';
 import { crsFromEpsg, crsFromProj4, crsFromWkt, type Crs } from '../rasters/crs.js';
+import { esriDialectProj4 } from './esri-prj.js';
 import { gcj02ToWgs84 } from './gcj02.js';
+import { readGpkg } from './read-gpkg.js';
+import { checkPolygons } from './ring-check.js';
 
 /** One zone (county) as read: its polygons in the source CRS, MultiPolygon-shaped. */
 export interface Zone {
@@ -28,6 +31,8 @@ export interface ZoneFieldOptions {
   nameField?: string;
   /** Overrides the file's CRS: 'gcj02' (Chinese web-map lon/lat), 'EPSG:n' or a proj4 string. */
   crs?: string;
+  /** GeoPackage layer (feature table); default the first in gpkg_contents. */
+  layer?: string;
 }
 
 const LONLAT = '+proj=longlat +datum=WGS84 +no_defs';
@@ -41,9 +46,10 @@ export async function readZones(path: string, opts: ZoneFieldOptions = {}): Prom
 
 async function readZoneFile(path: string, opts: ZoneFieldOptions): Promise<ZoneSet> {
   const lower = path.toLowerCase();
-  if (lower.endsWith('.shp')) return readShapefile(path, opts);
+  if (lower.endsWith('.shp')) return readShapefile(path, opts, opts.crs !== undefined);
   if (lower.endsWith('.json') || lower.endsWith('.geojson')) return readGeoJson(path, opts);
-  throw new UserError(`${path}: zones must be an ESRI shapefile (.shp with .dbf and .prj beside it) or GeoJSON (.geojson/.json). Convert other formats with \`ogr2ogr -f GeoJSON zones.geojson ${path}\`.`);
+  if (lower.endsWith('.gpkg')) return readGeoPackage(path, opts);
+  throw new UserError(`${path}: zones must be an ESRI shapefile (.shp with .dbf and .prj beside it), GeoJSON (.geojson/.json) or a GeoPackage (.gpkg). Convert other formats with \`ogr2ogr -f GeoJSON zones.geojson ${path}\`.`);
 }
 
 /** --zones-crs: GCJ-02 coordinates become WGS84 lon/lat here; other CRS replace the file's. */
@@ -105,7 +111,17 @@ function geoJsonCrs(path: string, doc: unknown): { crs: Crs; crsSource: string }
   return { crs, crsSource: `GeoJSON crs member ${name}` };
 }
 
-async function readShapefile(path: string, opts: ZoneFieldOptions): Promise<ZoneSet> {
+/** `crsGiven`: --zones-crs replaces the .prj, which may then be missing or unreadable. */
+function readGeoPackage(path: string, opts: ZoneFieldOptions): ZoneSet {
+  const { features, crs, crsSource, layer } = readGpkg(path, opts.layer);
+  if (!crs && !opts.crs) {
+    throw new UserError(`${path}: layer "${layer}" has an undefined coordinate system (${crsSource}). Give it with --zones-crs EPSG:<code>, or assign one: \`ogr2ogr -a_srs EPSG:XXXX fixed.gpkg ${path}\`.`);
+  }
+  // With --zones-crs the placeholder below is replaced by withCrs().
+  return buildZoneSet(path, features, crs ?? crsFromProj4(LONLAT), `${crsSource}, layer ${layer}`, opts);
+}
+
+async function readShapefile(path: string, opts: ZoneFieldOptions, crsGiven = false): Promise<ZoneSet> {
   const base = path.slice(0, -4);
   const sidecar = async (ext: string): Promise<string | null> => {
     for (const e of [ext, ext.toUpperCase()]) {
@@ -126,28 +142,35 @@ async function readShapefile(path: string, opts: ZoneFieldOptions): Promise<Zone
   const dbf = await sidecar('.dbf');
   if (!dbf) throw new UserError(`${path}: the attribute table ${base}.dbf is missing. A shapefile is several files: copy the .dbf (and .shx, .prj) that belong with the .shp.`);
   const prj = await sidecar('.prj');
-  if (!prj) throw new UserError(`${path}: has no .prj file, so its coordinate system is unknown. Add the .prj that came with it, or write one with \`ogr2ogr -a_srs EPSG:XXXX fixed.shp ${path}\`.`);
-  const wkt = await readFile(prj, 'utf8');
-  let crs: Crs;
-  try {
-    crs = crsFromWkt(wkt);
-  } catch (err) {
-    throw new UserError(`${prj}: proj4 cannot parse this coordinate system (${(err as Error).message ?? 'unknown projection'}). Reproject the zones to lon/lat first: \`ogr2ogr -t_srs EPSG:4326 zones.geojson ${path}\`.`);
+  let crs = crsFromProj4(LONLAT);
+  let crsSource = '--zones-crs';
+  if (!prj && !crsGiven) throw new UserError(messages.missingPrj(path));
+  if (prj && !crsGiven) {
+    const wkt = await readFile(prj, 'utf8');
+    const dialect = esriDialectProj4(wkt);
+    try {
+      crs = dialect ? crsFromProj4(dialect) : crsFromWkt(wkt);
+    } catch (err) {
+      throw new UserError(messages.prjUnparsed(prj, path, (err as Error)?.message || String(err) || 'unknown projection'));
+    }
+    crsSource = dialect ? `.prj ${prj} (ESRI dialect, read as ${dialect})` : `.prj ${prj}`;
   }
   const cpg = await sidecar('.cpg');
   const encoding = cpg ? (await readFile(cpg, 'utf8')).trim() || 'utf-8' : 'utf-8';
   const features: Feature[] = [];
+  let source: Awaited<ReturnType<typeof shapefile.open>> | null = null;
   try {
-    const source = await shapefile.open(path, dbf, { encoding });
+    source = await shapefile.open(path, dbf, { encoding });
     for (;;) {
       const { done, value } = await source.read();
       if (done) break;
       features.push(value);
     }
   } catch (err) {
-    throw new UserError(`${path}: the shapefile cannot be read (${(err as Error).message}). Check that the .shp, .shx and .dbf belong together; \`ogrinfo -al -so ${path}\` shows what GDAL sees.`);
+    await source?.cancel().catch(() => undefined);
+    throw new UserError(`${path}: the shapefile cannot be read (${(err as Error)?.message ?? String(err)}). Check that the .shp, .shx and .dbf belong together; \`ogrinfo -al -so ${path}\` shows what GDAL sees.`);
   }
-  return buildZoneSet(path, features, crs, `.prj ${prj}`, opts);
+  return buildZoneSet(path, features, crs, crsSource, opts);
 }
 
 function buildZoneSet(path: string, features: Feature[], crs: Crs, crsSource: string, opts: ZoneFieldOptions): ZoneSet {
@@ -170,7 +193,11 @@ function buildZoneSet(path: string, features: Feature[], crs: Crs, crsSource: st
   const idField = pick(opts.idField, ID_FIELDS, '--zone-id') || (namesUnique ? nameField : '');
   const zones: Zone[] = [];
   const seen = new Map<string, number>();
+  let unclosed = 0;
+  let unclosedZone = '';
+  const crossings: string[] = [];
   features.forEach((f, i) => {
+    if (!f || typeof f !== 'object' || Array.isArray(f)) throw new UserError(messages.zoneCoordinates(path, i + 1, '?', `the feature is ${JSON.stringify(f)?.slice(0, 40)}, not a GeoJSON Feature object`));
     const p = props[i] as Record<string, unknown>;
     const id = String(idField ? p[idField] ?? '' : f.id ?? i + 1);
     const name = String(nameField ? p[nameField] ?? id : id);
@@ -178,6 +205,9 @@ function buildZoneSet(path: string, features: Feature[], crs: Crs, crsSource: st
     if (!geometry) {
       warnings.push(`${path}: feature ${i + 1} (${id}) has no geometry and was skipped.`);
       return;
+    }
+    if (typeof geometry !== 'object' || typeof geometry.type !== 'string') {
+      throw new UserError(messages.zoneCoordinates(path, i + 1, id, `the geometry is ${JSON.stringify(geometry)?.slice(0, 40)}, not a GeoJSON geometry object`));
     }
     if (geometry.type !== 'Polygon' && geometry.type !== 'MultiPolygon') {
       throw new UserError(`${path}: feature ${i + 1} (${id}) is a ${geometry.type}; zones must be polygons. Remove the non-polygon features or buffer them into polygons first.`);
@@ -187,8 +217,14 @@ function buildZoneSet(path: string, features: Feature[], crs: Crs, crsSource: st
     }
     seen.set(id, i);
     const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+    const check = checkPolygons(path, i + 1, id, polygons);
+    if (check.unclosed > 0 && unclosed === 0) unclosedZone = id;
+    unclosed += check.unclosed;
+    if (check.crossing) crossings.push(`${id} near (${check.crossing.x}, ${check.crossing.y})`);
     zones.push({ id, name, polygons });
   });
   if (zones.length === 0) throw new UserError(`${path}: contains no polygon zones. Give a file with at least one Polygon or MultiPolygon feature.`);
+  if (unclosed > 0) warnings.push(messages.ringsNotClosed(path, unclosed, unclosedZone));
+  if (crossings.length > 0) warnings.push(messages.ringsCrossSlightly(path, crossings.length, crossings.slice(0, 3).join('; ')));
   return { path, zones, crs, crsSource, idField: idField || '(feature order)', nameField: nameField || idField || '(feature order)', warnings };
 }

@@ -4,7 +4,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import proj4 from 'proj4';
-import { GeoTiffWriter, casAlbersGeoKeys, compressTile } from '../output/geotiff-writer.js';
+import { GeoTiffWriter, casAlbersGeoKeys } from '../output/geotiff-writer.js';
 
 export interface DemoPaths { dir: string; rasters: { year: number; path: string }[]; zonesPath: string; }
 
@@ -388,7 +388,7 @@ export async function generateDemo(dir: string, options: { size?: number; seed?:
               tile[dst + c] = changeEpoch[i]! <= epoch ? changeTo[i]! : base[i]!;
             }
           }
-          await writer.writeCompressedTile(tr * writer.tilesAcross + tc, compressTile(tile));
+          await writer.writeTile(tr * writer.tilesAcross + tc, tile);
         }
       }
       await writer.finish();

@@ -1,6 +1,6 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../pipeline/errors.js';
+import { UserError, messages } from '../pipeline/errors.js';
 
 /**
  * All outputs of a run are written into a staging folder beside --out and moved into --out
@@ -16,12 +16,15 @@ export class Staging {
       if (!s.isDirectory()) throw new UserError(`--out ${out}: is a file, not a folder. Give a folder for the results (it is created if missing).`);
     } catch (err) {
       if (err instanceof UserError) throw err;
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOTDIR: a parent of --out is a regular file, which stops even root.
+      if (code && code !== 'ENOENT') throw new UserError(messages.outNotCreatable(out, code));
+      if (!code) throw err;
     }
     const dir = join(dirname(out), `.${basename(out)}.lucc-tmp-${process.pid}`);
     try {
       await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
+      await makeFolder(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new UserError(`--out ${out}: cannot write beside it (${code ?? String(err)}). Choose a folder you can write to, or fix its permissions.`);
@@ -34,7 +37,7 @@ export class Staging {
   }
 
   async commit(): Promise<string[]> {
-    await mkdir(this.out, { recursive: true });
+    await makeFolder(this.out);
     const names = (await readdir(this.dir)).sort();
     for (const name of names) await rename(join(this.dir, name), join(this.out, name));
     await rm(this.dir, { recursive: true, force: true });
@@ -43,5 +46,22 @@ export class Staging {
 
   async abort(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * mkdir -p without Node's recursive mode, which retries forever where mkdir answers ENOENT
+ * under a parent that exists (e.g. anywhere in /proc).
+ */
+async function makeFolder(path: string): Promise<void> {
+  try {
+    await mkdir(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = dirname(path);
+    if (code !== 'ENOENT' || parent === path || (await stat(parent).then(() => true, () => false))) throw err;
+    await makeFolder(parent);
+    await mkdir(path);
   }
 }

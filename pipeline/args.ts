@@ -16,14 +16,20 @@ export interface RunOptions {
   zoneId?: string;
   zonesCrs?: string;
   zoneName?: string;
+  zonesLayer?: string;
   coefficients: string;
   unmapped: 'error' | 'zero';
   coverage: 'center' | 'exact';
   cellArea: 'true' | 'nominal';
   extent: 'zones' | 'raster';
+  unit: 'C' | 'CO2';
+  top: number;
   workers: number;
   out: string;
   rasters: boolean;
+  changeRasters: 'first-last' | 'all' | 'none';
+  report: boolean;
+  json: boolean;
   quiet: boolean;
 }
 
@@ -122,6 +128,9 @@ function validate(raw: Raw, cwd: string): RunOptions {
   const workersText = str('workers');
   const workers = workersText === undefined ? availableParallelism() : Number(workersText);
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UserError(`--workers ${workersText}: give a whole number of worker threads from 1 to 256.`);
+  const topText = str('top') ?? String(def('top'));
+  const top = Number(topText);
+  if (!Number.isInteger(top) || top < 1) throw new UserError(`--top ${topText}: give a whole number of conversions to rank, 1 or more (default ${String(def('top'))}).`);
   const bool = (name: string) => {
     const v = raw.get(name)?.[0];
     return v === undefined ? Boolean(def(name)) : v === true || v === 'true';
@@ -132,14 +141,20 @@ function validate(raw: Raw, cwd: string): RunOptions {
     zoneId: str('zone-id'),
     zonesCrs: str('zones-crs'),
     zoneName: str('zone-name'),
+    zonesLayer: str('zones-layer'),
     coefficients: str('coefficients') ?? String(def('coefficients')),
     unmapped: (str('unmapped') ?? def('unmapped')) as 'error' | 'zero',
     coverage: (str('coverage') ?? def('coverage')) as 'center' | 'exact',
     cellArea: (str('cell-area') ?? def('cell-area')) as 'true' | 'nominal',
     extent: (str('extent') ?? def('extent')) as 'zones' | 'raster',
+    unit: (str('unit') ?? def('unit')) as 'C' | 'CO2',
+    top,
     workers,
     out: resolve(cwd, str('out') ?? String(def('out'))),
     rasters: bool('rasters'),
+    changeRasters: (str('change-rasters') ?? def('change-rasters')) as 'first-last' | 'all' | 'none',
+    report: bool('report'),
+    json: bool('json'),
     quiet: bool('quiet'),
   };
 }
@@ -152,13 +167,16 @@ export function renderUsage(): string {
     'Usage:',
     '  lucc-carbon run --raster YEAR=PATH [--raster YEAR=PATH ...] --zones PATH [flags]',
     '  lucc-carbon run --config run.json',
+    '  lucc-carbon compare A/summary.json B/summary.json [--out DIR]   differences B - A per year, zone and class (default --out compare)',
+    '  lucc-carbon check DIR       re-read a finished output folder and verify that its tables and rasters reconcile',
+    '  lucc-carbon report DIR      rebuild DIR/report.html from a finished output folder (summary.json, rasters, the zones file)',
     '  lucc-carbon demo            generate the demo region (if absent) into ./demo and run it into ./out',
     '  lucc-carbon --help',
     '',
     'Flags of run:',
   ];
   for (const f of RUN_FLAGS) {
-    const head = f.kind === 'boolean' ? `--${f.name === 'rasters' ? 'no-rasters' : f.name}` : `--${f.name} ${f.valueName ?? (f.options ? f.options.join('|') : 'VALUE')}`;
+    const head = f.kind === 'boolean' ? `--${f.default === true ? `no-${f.name}` : f.name}` : `--${f.name} ${f.valueName ?? (f.options ? f.options.join('|') : 'VALUE')}`;
     const extra = f.kind !== 'boolean' && f.default !== undefined ? ` (default: ${String(f.default)})` : '';
     lines.push(`  ${head.padEnd(34)} ${f.about}${extra}`);
   }

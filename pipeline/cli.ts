@@ -3,8 +3,12 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { generateDemo } from '../data/demo.js';
 import { parseRunArgs, renderUsage, type RunOptions } from './args.js';
+import { checkOutputs, renderChecks } from './check.js';
+import { compareRuns, readRunSummary, renderComparison, writeComparison } from './compare.js';
 import { UserError } from './errors.js';
-import { Reporter } from './report-progress.js';
+import { unitColumn } from './units.js';
+import { Reporter, runJson } from './report-progress.js';
+import { rebuildReport } from '../output/report/index.js';
 import { runPipeline, type RunResult } from './run.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -22,7 +26,51 @@ async function main(argv: string[]): Promise<number> {
     return runAndReport(opts);
   }
   if (command === 'demo') return runDemo(rest);
-  throw new UserError(`Unknown command "${command}". Commands: run, demo; see \`lucc-carbon --help\`.`);
+  if (command === 'compare') return runCompare(rest);
+  if (command === 'check') return runCheck(rest);
+  if (command === 'report') return runReport(rest);
+  throw new UserError(`Unknown command "${command}". Commands: run, compare, check, report, demo; see \`lucc-carbon --help\`.`);
+}
+
+/** `compare A/summary.json B/summary.json [--out DIR]`: B - A, printed and written to DIR (default ./compare). */
+async function runCompare(rest: string[]): Promise<number> {
+  const files: string[] = [];
+  let out = 'compare';
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (arg === '--out' || arg.startsWith('--out=')) {
+      const v = arg === '--out' ? rest[++i] : arg.slice(6);
+      if (!v) throw new UserError('--out needs a folder, e.g. lucc-carbon compare a/summary.json b/summary.json --out compare-ab.');
+      out = v;
+    } else if (arg.startsWith('--')) {
+      throw new UserError(`compare: unknown flag ${arg}. Usage: lucc-carbon compare A/summary.json B/summary.json [--out DIR].`);
+    } else files.push(arg);
+  }
+  if (files.length !== 2) throw new UserError(`compare needs two summary.json files (got ${files.length}). Usage: lucc-carbon compare A/summary.json B/summary.json [--out DIR] (default --out compare).`);
+  const [a, b] = await Promise.all(files.map((f) => readRunSummary(resolve(f))));
+  const comparison = compareRuns(a!, b!);
+  const written = await writeComparison(comparison, out);
+  process.stdout.write(`${renderComparison(comparison)}\n\n${written.join(', ')} in ${resolve(out)}\n`);
+  return 0;
+}
+
+/** `check DIR`: exit 0 when every invariant holds, 1 when one does not, 2 when the folder cannot be read. */
+async function runCheck(rest: string[]): Promise<number> {
+  if (rest.length !== 1 || rest[0]!.startsWith('--')) throw new UserError('check needs one output folder. Usage: lucc-carbon check DIR (the --out folder of a finished run).');
+  const dir = resolve(rest[0]!);
+  const results = await checkOutputs(dir);
+  process.stdout.write(renderChecks(dir, results) + '\n');
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+/** `report DIR [--quiet]`: rebuild DIR/report.html from the folder a run wrote. */
+async function runReport(rest: string[]): Promise<number> {
+  const quiet = rest.includes('--quiet');
+  const args = rest.filter((a) => a !== '--quiet');
+  if (args.length !== 1 || args[0]!.startsWith('--')) throw new UserError('report needs one output folder. Usage: lucc-carbon report DIR [--quiet] (the --out folder of a finished run).');
+  const { path, bytes } = await rebuildReport(resolve(args[0]!), new Reporter(quiet));
+  process.stdout.write(`${path} (${(bytes / 1024).toFixed(0)} KiB)\n`);
+  return 0;
 }
 
 /** `npm start`: the embedded default. Generates the demo region once, then runs it. */
@@ -47,14 +95,16 @@ async function runAndReport(opts: RunOptions): Promise<number> {
   const reporter = new Reporter(opts.quiet);
   const t0 = performance.now();
   const result = await runPipeline(opts, reporter, interruption.signal);
-  printTotals(result, opts, (performance.now() - t0) / 1000);
+  const seconds = (performance.now() - t0) / 1000;
+  if (opts.json) process.stdout.write(`${JSON.stringify(runJson(result, opts, seconds))}\n`);
+  else printTotals(result, opts, seconds);
   return 0;
 }
 
 function printTotals(result: RunResult, opts: RunOptions, seconds: number): void {
   const all = result.tables.zones;
   const years = [...new Set(all.map((r) => r.year))];
-  const lines = ['', 'year  area_ha            sequestration_t_yr'];
+  const lines = ['', `year  area_ha            ${unitColumn('sequestration_t_yr', opts.unit)}`];
   for (const y of years) {
     const rows = all.filter((r) => r.year === y);
     const area = rows.reduce((s, r) => s + r.area_ha, 0);
@@ -62,7 +112,16 @@ function printTotals(result: RunResult, opts: RunOptions, seconds: number): void
     lines.push(`${y}  ${area.toFixed(1).padStart(16)}  ${seq.toFixed(1).padStart(18)}`);
   }
   const firstLast = result.tables.change.filter((c) => c.zone_id === 'ALL').at(-1);
-  if (firstLast) lines.push(`change ${firstLast.from_year}-${firstLast.to_year}: ${firstLast.change_t_yr.toFixed(1)} t/yr (${firstLast.change_pct?.toFixed(2) ?? 'n/a'} %)`);
+  const unit = opts.unit === 'CO2' ? 't CO2/yr' : 't C/yr';
+  if (firstLast) lines.push(`change ${firstLast.from_year}-${firstLast.to_year}: ${firstLast.change_t_yr.toFixed(1)} ${unit} (${firstLast.change_pct?.toFixed(2) ?? 'n/a'} %)`);
+  const pair = result.summary.top_conversions.pairs.at(-1);
+  if (pair && pair.region.length > 0) {
+    const key = opts.unit === 'CO2' ? 'sequestration_change_tco2_yr' : 'sequestration_change_t_yr';
+    lines.push('', `top ${pair.region.length} conversions ${pair.from_year}-${pair.to_year}, all zones (change in ${unit}, area in ha):`);
+    for (const r of pair.region) {
+      lines.push(`${String(r.rank).padStart(3)}. ${String(r.conversion).padEnd(32)} ${Number(r[key]).toFixed(1).padStart(14)}  ${Number(r.area_ha).toFixed(1).padStart(12)}`);
+    }
+  }
   lines.push(`${result.files.length} files in ${opts.out} (${seconds.toFixed(2)} s)`);
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -7,6 +7,9 @@ export interface ClassCoefficient {
   readonly name: string;
   readonly primary: string;
   readonly coefficientTPerHaYr: number;
+  /** Bounds of the coefficient, when the table has coefficient_low and coefficient_high columns. */
+  readonly lowTPerHaYr?: number;
+  readonly highTPerHaYr?: number;
 }
 
 export interface CoefficientTable {
@@ -49,6 +52,10 @@ export function parseCoefficientCsv(path: string, text: string): Map<number, Cla
     throw new UserError(`${path}: the coefficient table lacks the column(s) ${missing.join(', ')} (found: ${header.join(', ') || 'nothing'}). Its first line must name at least ${REQUIRED.join(',')}.`);
   }
   const col = (name: string) => header.indexOf(name);
+  const hasBounds = header.includes('coefficient_low') || header.includes('coefficient_high');
+  if (hasBounds && !(header.includes('coefficient_low') && header.includes('coefficient_high'))) {
+    throw new UserError(`${path}: the coefficient table has only one of coefficient_low and coefficient_high. Give both columns (the range of each class's coefficient, t/ha/yr), or neither.`);
+  }
   const classes = new Map<number, ClassCoefficient>();
   for (let i = 1; i < lines.length; i++) {
     const cells = splitCsvLine(lines[i]!);
@@ -70,10 +77,26 @@ export function parseCoefficientCsv(path: string, text: string): Map<number, Cla
       name: (cells[col('name')] ?? '').trim(),
       primary: (cells[col('primary')] ?? '').trim(),
       coefficientTPerHaYr: coef,
+      ...(hasBounds ? coefficientBounds(path, i + 1, code, coef, cells[col('coefficient_low')], cells[col('coefficient_high')]) : {}),
     });
   }
   if (classes.size === 0) throw new UserError(`${path}: the coefficient table has no rows. Add one row per land-use class code.`);
   return classes;
+}
+
+/** coefficient_low <= coefficient_t_ha_yr <= coefficient_high, all numbers. */
+function coefficientBounds(path: string, line: number, code: number, coef: number, lowCell: string | undefined, highCell: string | undefined) {
+  const lowText = (lowCell ?? '').trim();
+  const highText = (highCell ?? '').trim();
+  const low = Number(lowText);
+  const high = Number(highText);
+  if (lowText === '' || highText === '' || !Number.isFinite(low) || !Number.isFinite(high)) {
+    throw new UserError(`${path}, line ${line}: class ${code} has coefficient_low "${lowText}" and coefficient_high "${highText}"; both must be numbers (t/ha/yr). Give the range of the coefficient, e.g. 7.5 and 9.9 around 8.7, or the coefficient itself twice for an exact one.`);
+  }
+  if (!(low <= coef && coef <= high)) {
+    throw new UserError(`${path}, line ${line}: class ${code} has coefficient_low ${low}, coefficient_t_ha_yr ${coef} and coefficient_high ${high}, which are not in order. The range must hold the coefficient: coefficient_low <= coefficient_t_ha_yr <= coefficient_high.`);
+  }
+  return { lowTPerHaYr: low, highTPerHaYr: high };
 }
 
 /** RFC 4180 fields: commas inside double quotes, doubled quotes as escapes. */

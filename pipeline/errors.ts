@@ -37,6 +37,28 @@ export const messages = {
     `${zonesFile}: no zone overlaps the raster ${rasterFile}. Check that the zones' CRS is right (a .prj file, a GeoJSON "crs" member, or lon/lat by default) and that both cover the same region.`,
   zonesSwapped: (zonesFile: string, rasterFile: string) =>
     `${zonesFile}: no zone overlaps the raster ${rasterFile}, but they would with x and y exchanged: the coordinates are written as latitude, longitude. GeoJSON (RFC 7946) and shapefiles store longitude first; swap them, e.g. \`ogr2ogr -dialect sqlite -sql "SELECT SwapCoordinates(geometry) AS geometry, * FROM <layer>" fixed.geojson ${zonesFile}\`, and run again.`,
+  rotatedGeotransform: (file: string) =>
+    `${file}: has a rotated or sheared geotransform (a ModelTransformation with rotation terms); only north-up rasters can be counted cell by cell. Warp it north-up first, e.g. \`gdalwarp -t_srs <its CRS> in.tif north-up.tif\`.`,
+  emptyRaster: (file: string, cols: number, rows: number) =>
+    `${file}: declares ${cols} x ${rows} cells, so it holds no land-use data. Export the raster again; \`gdalinfo ${file}\` shows what GDAL sees.`,
+  hugeBlock: (file: string, width: number, height: number, bytes: number) =>
+    `${file}: its internal blocks are ${width} x ${height} cells (${(bytes / 2 ** 30).toFixed(2)} GiB each once decoded), too large to read one block at a time. Re-tile it: \`gdal_translate -co TILED=YES -co BLOCKXSIZE=512 -co BLOCKYSIZE=512 -co COMPRESS=DEFLATE ${file} tiled.tif\`.`,
+  nodataOutOfRange: (file: string, nodata: string, cells: string) =>
+    `${file}: declares nodata ${nodata} (GDAL_NODATA), which its ${cells} cells cannot hold, so no cell is nodata; the value was ignored. Set the intended nodata with \`gdal_edit.py -a_nodata <value> ${file}\`, or remove it with \`gdal_edit.py -unsetnodata ${file}\`.`,
+  zoneCoordinates: (file: string, feature: number, id: string, what: string) =>
+    `${file}: feature ${feature} (${id}) has malformed coordinates (${what}). A Polygon is an array of rings and a ring an array of [x, y] number pairs; fix or drop the feature, e.g. rewrite the file with \`ogr2ogr -makevalid fixed.geojson ${file}\`.`,
+  ringsNotClosed: (file: string, count: number, zoneId: string) =>
+    `${file}: ${count} ring(s) end on a vertex other than their first (zone ${zoneId} is one); they were closed with a straight edge back to the first vertex. Close them in the file to silence this warning (\`ogr2ogr -makevalid fixed.geojson ${file}\`).`,
+  ringCrossesItself: (file: string, feature: number, zoneId: string, x: number, y: number) =>
+    `${file}: zone ${zoneId} (feature ${feature}) has a ring that crosses itself near (${x}, ${y}), such as a bow-tie, so which cells lie inside it is undefined. Repair the polygon, e.g. \`ogr2ogr -makevalid fixed.geojson ${file}\` or ST_MakeValid in PostGIS/QGIS, and run again.`,
+  ringsCrossSlightly: (file: string, zones: number, where: string) =>
+    `${file}: ${zones} zone(s) have rings that cross themselves without twisting (a ring pinched against itself, a curl, or a twist under 0.1 % of its area) or cross each other (e.g. ${where}); they were counted as drawn, which may be off by the area of the overlaps. Repair them with \`ogr2ogr -makevalid fixed.geojson ${file}\` or ST_MakeValid to be exact.`,
+  missingPrj: (file: string) =>
+    `${file}: has no .prj file, so its coordinate system is unknown. Add the .prj that came with it, give the CRS with --zones-crs (e.g. --zones-crs EPSG:4326 for lon/lat), or write one with \`ogr2ogr -a_srs EPSG:XXXX fixed.shp ${file}\`.`,
+  prjUnparsed: (prj: string, zonesFile: string, why: string) =>
+    `${prj}: proj4 cannot parse this coordinate system (${why}). Give the CRS as proj4 or EPSG with --zones-crs (\`gdalsrsinfo -o proj4 ${prj}\` prints it), or reproject the zones to lon/lat first: \`ogr2ogr -t_srs EPSG:4326 zones.geojson ${zonesFile}\`.`,
+  outNotCreatable: (out: string, code: string) =>
+    `--out ${out}: cannot be created (${code}: part of the path is a file, not a folder, or the file system refuses it). Give a folder you can write to, e.g. --out results.`,
   unmappedCodes: (rasterFile: string, list: string) =>
     `${rasterFile}: class codes found in the raster have no coefficient in the table: ${list}. Add them to the coefficient CSV (code,name,primary,coefficient_t_ha_yr), or pass --unmapped zero to count them with coefficient 0 (their area is still reported).`,
 } as const;

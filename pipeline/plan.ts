@@ -32,6 +32,8 @@ export interface GridGroup {
   output: OutputPlan | null;
   /** Zones whose polygons touch the grid. */
   zonesInGrid: number;
+  /** Indices of zones that lie entirely outside the grid (they get zero area). */
+  zonesOutside: number[];
 }
 
 export interface Plan {
@@ -58,7 +60,7 @@ export function makePlan(epochFiles: { year: number; files: RasterInfo[] }[], zo
     const first = files[0]!;
     let g = groups.findIndex((grp) => sameCrs(grp.crs, first.crs) && cellOffset(grp.grid, grid) !== null);
     if (g < 0) {
-      groups.push({ grid, crs: first.crs, cellArea: undefined!, geometry: undefined!, epochs: [], output: null, zonesInGrid: 0 });
+      groups.push({ grid, crs: first.crs, cellArea: undefined!, geometry: undefined!, epochs: [], output: null, zonesInGrid: 0, zonesOutside: [] });
       g = groups.length - 1;
     } else {
       groups[g]!.grid = unionGrid(groups[g]!.grid, grid);
@@ -87,6 +89,7 @@ export function makePlan(epochFiles: { year: number; files: RasterInfo[] }[], zo
       throw new UserError(messages.zonesMissRaster(zones.path, raster));
     }
     group.zonesInGrid = extent.zones;
+    group.zonesOutside = extent.outside;
     const first = group.epochs[0]!.files[0]!;
     const firstOffset = cellOffset(group.grid, first.grid)!;
     const out = snapExtent(opts.extent === 'raster' ? { col0: 0, row0: 0, cols: group.grid.cols, rows: group.grid.rows } : extent.window, first, firstOffset, group.grid);
@@ -132,21 +135,22 @@ function unionGrid(a: Grid, b: Grid): Grid {
 }
 
 /** Cells of the grid covered by the zones' bounding boxes, or null when no zone touches the grid. */
-function zoneExtent(geometry: ZoneGeometry, grid: Grid): { window: Window; zones: number } | null {
+function zoneExtent(geometry: ZoneGeometry, grid: Grid): { window: Window; zones: number; outside: number[] } | null {
   let c0 = Infinity, r0 = Infinity, c1 = -Infinity, r1 = -Infinity;
   let zones = 0;
+  const outside: number[] = [];
   for (let z = 0; z < zoneCount(geometry); z++) {
     const [minX, minY, maxX, maxY] = geometry.bbox.subarray(4 * z, 4 * z + 4) as unknown as number[];
     const a = Math.max(0, Math.floor(minX!));
     const b = Math.min(grid.cols, Math.ceil(maxX!));
     const c = Math.max(0, Math.floor(minY!));
     const d = Math.min(grid.rows, Math.ceil(maxY!));
-    if (b <= a || d <= c) continue;
+    if (b <= a || d <= c) { outside.push(z); continue; }
     zones++;
     c0 = Math.min(c0, a); c1 = Math.max(c1, b); r0 = Math.min(r0, c); r1 = Math.max(r1, d);
   }
   if (zones === 0) return null;
-  return { window: { col0: c0, row0: r0, cols: c1 - c0, rows: r1 - r0 }, zones };
+  return { window: { col0: c0, row0: r0, cols: c1 - c0, rows: r1 - r0 }, zones, outside };
 }
 
 /** Snap the extent's origin down to the first file's block grid, so task windows follow its blocks. */

@@ -4,14 +4,16 @@ import { dirname, resolve } from 'node:path';
 import { Piscina } from 'piscina';
 import { readZones } from '../boundaries/read-zones.js';
 import { openRaster, type RasterInfo } from '../rasters/open.js';
-import { GeoTiffWriter, compressTile } from '../output/geotiff-writer.js';
+import { GeoTiffWriter } from '../output/geotiff-writer.js';
+import { writeZonesGeoJson } from '../output/zones-geojson.js';
 import { Staging } from '../output/staging.js';
-import type { CountResult, CountTask, WorkerSetup } from '../workers/task-types.js';
+import { writeReport } from '../output/report/index.js';
+import type { CountResult, CountTask, OutputTile, WorkerSetup } from '../workers/task-types.js';
 import type { RunOptions } from './args.js';
 import { coefficientLut, loadCoefficients } from './coefficients.js';
 import { UserError, messages } from './errors.js';
 import { Tallies } from './merge.js';
-import { OUTPUT_TILE, makePlan, type GridGroup, type Plan } from './plan.js';
+import { makePlan, type GridGroup, type Plan } from './plan.js';
 import { projectRoot } from './paths.js';
 import { OUTPUTS } from './spec.js';
 import { buildTables, type Tables } from './tables.js';
@@ -19,7 +21,7 @@ import { buildTransitions } from './transitions.js';
 import { buildSummary, type Summary } from './summary.js';
 import { buildFigures, topConversions } from './figures.js';
 import { hasIntervals } from './intervals.js';
-import { scaleCoefficients, writeUnitCsv } from './units.js';
+import { scaleCoefficients, unitColumn, writeUnitCsv } from './units.js';
 import type { Reporter } from './report-progress.js';
 
 export const RASTER_NODATA = -9999;
@@ -36,16 +38,24 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
   const t0 = performance.now();
   if (opts.epochs.length === 0) throw new UserError('No land-use raster given. Add --raster YEAR=PATH for each epoch.');
   const table = scaleCoefficients(await loadCoefficients(opts.coefficients), opts.unit);
-  const zoneSet = await readZones(opts.zones, { idField: opts.zoneId, nameField: opts.zoneName, crs: opts.zonesCrs });
+  const zoneSet = await readZones(opts.zones, { idField: opts.zoneId, nameField: opts.zoneName, crs: opts.zonesCrs, layer: opts.zonesLayer });
   zoneSet.warnings.forEach((w) => reporter.warn(w));
   const epochFiles = await Promise.all(opts.epochs.map(async (e) => ({ year: e.year, files: await Promise.all(e.paths.map(openRaster)) })));
+  new Set(epochFiles.flatMap((e) => e.files.flatMap((f) => f.warnings))).forEach((w) => reporter.warn(w));
   guardOutFolder(opts.out, [opts.zones, ...opts.epochs.flatMap((e) => e.paths)]);
   const plan = makePlan(epochFiles, zoneSet, { coverage: opts.coverage, cellArea: opts.cellArea, extent: opts.extent, rasters: opts.rasters, nodataOut: RASTER_NODATA });
+  for (const g of plan.groups) {
+    if (g.zonesOutside.length === 0) continue;
+    const names = g.zonesOutside.map((z) => `${zoneSet.zones[z]!.id} (${zoneSet.zones[z]!.name})`).join(', ');
+    reporter.warn(`${g.zonesOutside.length} zone(s) lie entirely outside the raster extent and get zero area: ${names}. Check that the rasters cover the whole region.`);
+  }
   for (const g of plan.groups) if (g.cellArea.kind === 'nominal' && !g.crs.isEqualArea) reporter.warn(`Rasters of ${g.epochs.map((e) => e.year).join(', ')} are in a projection that does not preserve area (${g.crs.proj4}); --cell-area nominal uses the nominal cell size ${g.cellArea.constantHa} ha, off by the squared scale factor. Drop --cell-area nominal for true ellipsoidal cell areas.`);
   const tPlanned = performance.now();
 
   const staging = await Staging.create(opts.out);
   const writers: (GeoTiffWriter | null)[] = [];
+  const changeWriters = new Map<number, GeoTiffWriter[]>();
+  const changePairs = changeRasterPairs(plan, opts.changeRasters ?? 'first-last');
   const hashes = Promise.all([opts.zones, ...epochFiles.flatMap((e) => e.files.map((f) => f.path))].map(sha256));
   const pool = new Piscina({
     filename: workerFile(),
@@ -59,8 +69,16 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
       const group = plan.groups[epoch.group]!;
       writers.push(group.output ? await GeoTiffWriter.create(staging.path(`sequestration_${epoch.year}.tif`), rasterSpec(group, epoch.files[0]!)) : null);
     }
+    for (const [a, b] of changePairs) {
+      const from = plan.epochs[a]!, to = plan.epochs[b]!;
+      const group = plan.groups[from.group]!;
+      if (!group.output || to.group !== from.group) continue;
+      // task.output is the group's OutputPlan: the workers cut these pairs' change tiles too
+      (group.output.changePairs ??= []).push([from.indexInGroup, to.indexInGroup]);
+      const list = changeWriters.get(from.group) ?? changeWriters.set(from.group, []).get(from.group)!;
+      list.push(await GeoTiffWriter.create(staging.path(`change_${from.year}_${to.year}.tif`), rasterSpec(group, from.files[0]!)));
+    }
     const tallies = new Tallies(plan, zoneSet.zones.length);
-    const emptyTile = compressTile(new Float32Array(OUTPUT_TILE * OUTPUT_TILE).fill(RASTER_NODATA));
     let blocksDecoded = 0;
     const phasesMs = { decode: 0, assemble: 0, coverage: 0, count: 0, output: 0 };
     await runTasks(pool, plan.tasks, opts.workers * 3, reporter, signal, async (task, result) => {
@@ -71,16 +89,15 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
         const epochIndex = plan.epochs.indexOf(plan.groups[task.group]!.epochs[e]!);
         const writer = writers[epochIndex];
         if (!writer) continue;
-        for (const tile of result.epochs[e]!.tiles) {
-          await fillTilesUpTo(writer, tile.index, emptyTile);
-          await writer.writeCompressedTile(tile.index, tile.bytes);
-        }
+        await writeTiles(writer, result.epochs[e]!.tiles);
       }
+      const groupChangeWriters = changeWriters.get(task.group) ?? [];
+      for (let k = 0; k < result.changeTiles.length; k++) await writeTiles(groupChangeWriters[k]!, result.changeTiles[k]!);
     });
     const tCounted = performance.now();
-    for (const w of writers) {
+    for (const w of [...writers, ...[...changeWriters.values()].flat()]) {
       if (!w) continue;
-      await fillTilesUpTo(w, w.tilesAcross * w.tilesDown, emptyTile);
+      await w.writeEmptyTiles(w.tilesAcross * w.tilesDown);
       await w.finish();
     }
     const tables = buildTables(plan, tallies, zoneSet.zones, table, opts.unmapped === 'zero');
@@ -100,6 +117,10 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
       }[spec.file];
       if (rows) await writeUnitCsv(staging.path(spec.file), spec.columns, rows, opts.unit, hasIntervals(table));
     }
+    await writeZonesGeoJson(staging.path('zones.geojson'), {
+      zones: zoneSet.zones, crs: zoneSet.crs, years: plan.epochs.map((e) => e.year),
+      zoneRows: tables.zones, change: tables.change, column: (c) => unitColumn(c, opts.unit),
+    });
     const summary = buildSummary({
       opts, plan, zoneSet, table, tables, attribution, figures, top: topConversions(attribution, opts.top), hashes: await hashes, warnings: reporter.warnings,
       timingsS: { plan: (tPlanned - t0) / 1000, count: (tCounted - tPlanned) / 1000, total: (performance.now() - t0) / 1000 },
@@ -109,10 +130,12 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
     });
     const { writeFile } = await import('node:fs/promises');
     await writeFile(staging.path('summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    // The report reads what the run just staged (summary, rasters) and is committed with it.
+    if (opts.report) await writeReport(staging.dir, summary, { zones: zoneSet, progress: reporter, target: staging.path('report.html') });
     const files = await staging.commit();
     return { tables, summary, files, blocksDecoded };
   } catch (err) {
-    for (const w of writers) await w?.abort().catch(() => undefined);
+    for (const w of [...writers, ...[...changeWriters.values()].flat()]) await w?.abort().catch(() => undefined);
     await staging.abort();
     throw err;
   } finally {
@@ -185,8 +208,21 @@ function workerFailure(task: CountTask, err: unknown): unknown {
   return e;
 }
 
-async function fillTilesUpTo(w: GeoTiffWriter, index: number, emptyTile: Uint8Array): Promise<void> {
-  for (let i = w.tilesWritten; i < index; i++) await w.writeCompressedTile(i, emptyTile);
+/** A task's tiles of one raster, after nodata tiles for the gap since the previous task's. */
+async function writeTiles(writer: GeoTiffWriter, tiles: OutputTile[]): Promise<void> {
+  for (const tile of tiles) {
+    await writer.writeEmptyTiles(tile.index);
+    await writer.writeCompressedTile(tile.index, tile.bytes, tile.reduced);
+  }
+}
+
+/** Epoch pairs (indices into plan.epochs) that get a change_<from>_<to>.tif. */
+function changeRasterPairs(plan: Plan, which: 'first-last' | 'all' | 'none'): [number, number][] {
+  const n = plan.epochs.length;
+  if (which === 'none' || n < 2) return [];
+  const pairs: [number, number][] = which === 'all' ? plan.epochs.slice(1).map((_, i) => [i, i + 1]) : [];
+  if (which === 'first-last' || n > 2) pairs.push([0, n - 1]);
+  return pairs;
 }
 
 function rasterSpec(group: GridGroup, first: RasterInfo) {

@@ -2,18 +2,19 @@ import type { Zone } from '../boundaries/read-zones.js';
 import type { CoefficientTable } from './coefficients.js';
 import { NO_DATA, type Tallies } from './merge.js';
 import type { Plan } from './plan.js';
+import { addNet, changeRange, hasIntervals, type Ranges } from './intervals.js';
 
-export interface TransitionRow {
+export type TransitionRow = {
   zone_id: string; zone_name: string; from_year: number; to_year: number;
   from_code: number | null; from_name: string; to_code: number | null; to_name: string;
   area_ha: number; sequestration_change_t_yr: number;
-}
+} & Ranges<'sequestration_change_t_yr'>;
 
-export interface AttributionRow {
+export type AttributionRow = {
   zone_id: string; zone_name: string; from_year: number; to_year: number;
   from_primary: string; to_primary: string; conversion: string;
   area_ha: number; sequestration_change_t_yr: number;
-}
+} & Ranges<'sequestration_change_t_yr'>;
 
 /**
  * From-class x to-class areas per zone and epoch pair (cells with no data in either epoch are
@@ -27,6 +28,25 @@ export function buildTransitions(plan: Plan, tallies: Tallies, zones: Zone[], ta
   const coef = (code: number) => (code === NO_DATA ? 0 : table.classes.get(code)?.coefficientTPerHaYr ?? (unmappedAsZero ? 0 : Number.NaN));
   const name = (code: number) => (code === NO_DATA ? 'nodata' : table.classes.get(code)?.name ?? `unmapped code ${code}`);
   const primary = (code: number) => (code === NO_DATA ? 'nodata' : table.classes.get(code)?.primary ?? 'unmapped');
+  const intervals = hasIntervals(table);
+  /**
+   * A transition's range is area x (low_to - high_from) .. area x (high_to - low_from), and 0 when
+   * from == to; a conversion's range comes from its net area per class (intervals.ts changeRange),
+   * so one class's coefficient is the same in all of its rows.
+   */
+  const addRange = (row: TransitionRow | AttributionRow, net: Map<number, number>) => {
+    if (!intervals) return;
+    const [low, high] = changeRange(net, table);
+    row.sequestration_change_t_yr_low = low;
+    row.sequestration_change_t_yr_high = high;
+  };
+  const transitionNet = (r: TransitionRow, net = new Map<number, number>()) => {
+    if (r.from_code !== r.to_code) {
+      addNet(net, r.from_code ?? NO_DATA, -r.area_ha);
+      addNet(net, r.to_code ?? NO_DATA, r.area_ha);
+    }
+    return net;
+  };
   plan.pairs.forEach(([a, b], p) => {
     const from = plan.epochs[a]!;
     const to = plan.epochs[b]!;
@@ -36,8 +56,10 @@ export function buildTransitions(plan: Plan, tallies: Tallies, zones: Zone[], ta
     for (const zone of zoneList) {
       const rows = zone.index >= 0 ? zoneRows(zone.index) : [...region.values()];
       rows.sort((x, y) => (x.from_code ?? -1) - (y.from_code ?? -1) || (x.to_code ?? -1) - (y.to_code ?? -1));
+      for (const r of rows) addRange(r, transitionNet(r));
       transitions.push(...rows);
       const byConversion = new Map<string, AttributionRow>();
+      const netByConversion = new Map<string, Map<number, number>>();
       for (const r of rows) {
         const fp = r.from_code === null ? 'nodata' : primary(r.from_code);
         const tp = r.to_code === null ? 'nodata' : primary(r.to_code);
@@ -46,7 +68,9 @@ export function buildTransitions(plan: Plan, tallies: Tallies, zones: Zone[], ta
         row.area_ha += r.area_ha;
         row.sequestration_change_t_yr += r.sequestration_change_t_yr;
         byConversion.set(key, row);
+        if (intervals) netByConversion.set(key, transitionNet(r, netByConversion.get(key)));
       }
+      for (const [key, row] of byConversion) addRange(row, netByConversion.get(key) ?? new Map());
       attribution.push(...[...byConversion.values()].sort((x, y) => x.conversion.localeCompare(y.conversion)));
     }
 

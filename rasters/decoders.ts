@@ -8,7 +8,10 @@ import { addDecoder, BaseDecoder } from 'geotiff';
  */
 class ZlibDeflateDecoder extends BaseDecoder {
   override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
-    const out = inflateSync(new Uint8Array(buffer));
+    // A block never inflates to more than its declared size: a corrupt or hostile stream stops there.
+    const { tileWidth, tileHeight, bitsPerSample } = this.parameters;
+    const bits = typeof bitsPerSample === 'number' ? bitsPerSample : Array.from(bitsPerSample).reduce((s, b) => s + b, 0);
+    const out = inflateSync(new Uint8Array(buffer), { maxOutputLength: Math.max(1, Math.ceil((tileWidth * tileHeight * bits) / 8)) });
     // inflateSync may hand back a view into a larger pooled buffer: return exactly its bytes.
     if (out.byteOffset === 0 && out.byteLength === out.buffer.byteLength) return out.buffer;
     return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);

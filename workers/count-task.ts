@@ -10,7 +10,9 @@ import { windowCellHa } from '../rasters/true-area.js';
 import { fillWindow } from './fill-window.js';
 import { countPair, denseSlots } from './transition-kernel.js';
 import { OUTSIDE_SLOT, SLOTS, SlotMap } from './slots.js';
-import type { CountResult, CountTask, EpochCounts, OutputPlan, WorkerSetup } from './task-types.js';
+import type { CountResult, CountTask, EpochCounts, OutputPlan, OutputTile, SourceRef, WorkerSetup } from './task-types.js';
+import { applyPredictor } from '../output/cog-tile.js';
+import { reduceTile } from '../output/overviews.js';
 import { TileSource } from './tile-source.js';
 import type { Window } from '../rasters/grid.js';
 
@@ -34,7 +36,7 @@ export function createCounter(setup: WorkerSetup) {
     return e;
   };
 
-  return async function count(task: CountTask): Promise<CountResult> {
+  const count = async (task: CountTask): Promise<CountResult> => {
     const w = task.window;
     const cells = w.cols * w.rows;
     const nZones = task.zones.length;
@@ -94,7 +96,7 @@ export function createCounter(setup: WorkerSetup) {
         else countSpans(slots, w.cols, zs.runs, zs.weights, zs.count, counts, z * SLOTS);
       }
       lap('count');
-      const tiles = task.output && mask ? outputTiles(task.output, w, slots, mask, slotMap.codes, setup) : [];
+      const tiles = task.output && mask ? outputTiles(task.output, w, mask, slots, slotValues(task.output, slotMap.codes, sources, setup), null) : [];
       epochs.push({ counts, areasHa, slotCodes: slotMap.codes, tiles });
       lap('output');
     }
@@ -112,41 +114,80 @@ export function createCounter(setup: WorkerSetup) {
       return { fromSlots: from.slots, toSlots: to.slots, cells: pairCells, areasHa: pairHa };
     });
     lap('count');
+    const changeTiles = (task.output?.changePairs ?? []).map(([a, b]) => outputTiles(task.output!, w, mask!, slotBuffers[b]!,
+      slotValues(task.output!, epochs[b]!.slotCodes, task.epochs[b]!, setup), { slots: slotBuffers[a]!, values: slotValues(task.output!, epochs[a]!.slotCodes, task.epochs[a]!, setup) }));
+    lap('output');
     // Decoding happens inside assembly; report it apart.
     phasesMs.decode = source.decodeMs - decodeBefore;
     phasesMs.assemble -= phasesMs.decode;
-    return { id: task.id, epochs, pairs, blocksDecoded: source.blocksDecoded - decodedBefore, phasesMs };
+    return { id: task.id, epochs, pairs, changeTiles, blocksDecoded: source.blocksDecoded - decodedBefore, phasesMs };
   };
+  // close(): for in-process callers (the fuzz harness); a worker thread keeps its files open.
+  return Object.assign(count, { close: () => source.close() });
 }
 
 /**
- * Cut the window into output tiles of t/ha/yr: the coefficient of each cell's class inside the
- * zones, nodata elsewhere. The planner aligns windows to the output tile grid.
+ * t/ha/yr by slot for one epoch: the coefficient of the slot's class; nodata outside the rasters
+ * and on the input's nodata code (which --unmapped zero must not turn into 0 t/ha/yr).
  */
-function outputTiles(plan: OutputPlan, w: Window, slots: Uint16Array, mask: Uint8Array, slotCodes: Float64Array, setup: WorkerSetup): { index: number; bytes: Uint8Array }[] {
+function slotValues(plan: OutputPlan, slotCodes: Float64Array, sources: SourceRef[], setup: WorkerSetup): Float32Array {
   const valueBySlot = new Float32Array(SLOTS).fill(plan.nodata);
+  const inputNodata = sources[0]?.nodata ?? null;
   for (let s = 0; s < OUTSIDE_SLOT; s++) {
     const code = slotCodes[s]!;
-    if (!Number.isInteger(code) || code < 0 || code > 65535) continue;
+    if (!Number.isInteger(code) || code < 0 || code > 65535 || code === inputNodata) continue;
     const c = setup.coefficientByCode[code]!;
     valueBySlot[s] = Number.isNaN(c) ? (setup.unmappedCoefficient ?? plan.nodata) : c;
   }
+  return valueBySlot;
+}
+
+// One tile and one predictor buffer per worker thread, reused for every tile.
+let tileScratch = new Float32Array(0);
+let predicted = new Uint8Array(0);
+
+/**
+ * Cut the window into output tiles of t/ha/yr inside the zones, nodata elsewhere: one epoch's
+ * coefficients, or with `from` the change to minus from (nodata where either epoch has none).
+ * Each tile leaves DEFLATE-compressed with the floating-point predictor, with its 2x2 average
+ * for the overviews. The planner aligns windows to the output tile grid.
+ */
+function outputTiles(
+  plan: OutputPlan, w: Window, mask: Uint8Array, slots: Uint16Array, values: Float32Array,
+  from: { slots: Uint16Array; values: Float32Array } | null,
+): OutputTile[] {
   const T = plan.tileSize;
-  const tiles: { index: number; bytes: Uint8Array }[] = [];
-  const tile = new Float32Array(T * T);
+  const nodata = plan.nodata;
+  const tiles: OutputTile[] = [];
+  if (tileScratch.length !== T * T) tileScratch = new Float32Array(T * T);
+  const tile = tileScratch;
   for (let ty = 0; ty * T < w.rows; ty++) {
     for (let tx = 0; tx * T < w.cols; tx++) {
-      tile.fill(plan.nodata);
+      tile.fill(nodata);
       const rows = Math.min(T, w.rows - ty * T);
       const cols = Math.min(T, w.cols - tx * T);
       for (let r = 0; r < rows; r++) {
         const src = (ty * T + r) * w.cols + tx * T;
         const dst = r * T;
-        for (let c = 0; c < cols; c++) if (mask[src + c]) tile[dst + c] = valueBySlot[slots[src + c]!]!;
+        if (from) {
+          const fromSlots = from.slots, fromValues = from.values;
+          for (let c = 0; c < cols; c++) {
+            if (!mask[src + c]) continue;
+            const b = values[slots[src + c]!]!, a = fromValues[fromSlots[src + c]!]!;
+            if (a !== nodata && b !== nodata) tile[dst + c] = b - a;
+          }
+        } else {
+          for (let c = 0; c < cols; c++) if (mask[src + c]) tile[dst + c] = values[slots[src + c]!]!;
+        }
       }
       const tileCol = (w.col0 - plan.col0) / T + tx;
       const tileRow = (w.row0 - plan.row0) / T + ty;
-      tiles.push({ index: tileRow * plan.tilesAcross + tileCol, bytes: deflateSync(tile, { level: 1 }) });
+      if (predicted.length !== 4 * T * T) predicted = new Uint8Array(4 * T * T);
+      tiles.push({
+        index: tileRow * plan.tilesAcross + tileCol,
+        bytes: deflateSync(applyPredictor(tile, T, 3, predicted), { level: 1 }),
+        reduced: reduceTile(tile, null, T, cols, rows, nodata, 'average'),
+      });
     }
   }
   return tiles;
@@ -166,7 +207,11 @@ export default async function run(task: CountTask): Promise<unknown> {
   for (const e of result.epochs) {
     buffers.push(e.counts.buffer);
     if (e.areasHa) buffers.push(e.areasHa.buffer);
-    for (const t of e.tiles) if (t.bytes.byteOffset === 0 && t.bytes.byteLength === t.bytes.buffer.byteLength) buffers.push(t.bytes.buffer);
+  }
+  for (const t of [...result.epochs.flatMap((e) => e.tiles), ...result.changeTiles.flat()]) {
+    if (t.bytes.byteOffset === 0 && t.bytes.byteLength === t.bytes.buffer.byteLength) buffers.push(t.bytes.buffer);
+    if (t.reduced.values) buffers.push(t.reduced.values.buffer);
+    if (t.reduced.weights) buffers.push(t.reduced.weights.buffer);
   }
   return Piscina.move({ [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: result } as never);
 }

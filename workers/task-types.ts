@@ -2,6 +2,7 @@ import type { Window } from '../rasters/grid.js';
 import type { ZoneGeometry } from '../boundaries/zone-geometry.js';
 import type { AreaLattice } from '../rasters/true-area.js';
 import type { PairCounts } from './transition-kernel.js';
+import type { Reduced } from '../output/overviews.js';
 
 /** One input file of an epoch, placed in its group's grid. Plain data (crosses threads). */
 export interface SourceRef {
@@ -27,6 +28,15 @@ export interface OutputPlan {
   tileSize: number;
   tilesAcross: number;
   nodata: number;
+  /** Epoch pairs [from, to] (indices into task.epochs) whose change raster (to minus from) is cut too; none when absent. */
+  changePairs?: [number, number][];
+}
+
+/** One output tile: DEFLATE bytes (floating-point predictor) and its 2x2 reduction for the overviews. */
+export interface OutputTile {
+  index: number;
+  bytes: Uint8Array;
+  reduced: Reduced;
 }
 
 export interface CountTask {
@@ -51,8 +61,8 @@ export interface EpochCounts {
   areasHa: Float64Array | null;
   /** Code of each slot (NaN = unused). */
   slotCodes: Float64Array;
-  /** Compressed output tiles: tile index in the output raster and DEFLATE bytes. */
-  tiles: { index: number; bytes: Uint8Array }[];
+  /** Output tiles of t/ha/yr (empty without output). */
+  tiles: OutputTile[];
 }
 
 export interface CountResult {
@@ -60,6 +70,8 @@ export interface CountResult {
   epochs: EpochCounts[];
   /** One per task.pairs entry. */
   pairs: PairCounts[];
+  /** Change-raster tiles, one list per task.output.changePairs entry. */
+  changeTiles: OutputTile[][];
   blocksDecoded: number;
   /** Where the task's time went, in milliseconds (for the benchmark's breakdown). */
   phasesMs: PhaseTimes;

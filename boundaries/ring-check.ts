@@ -1,0 +1,140 @@
+import { UserError, messages } from '../pipeline/errors.js';
+
+/**
+ * A crossing cuts its ring into two loops. When they turn opposite ways the ring is twisted (a
+ * bow-tie): one loop would count as negative area. The ring is refused when that loop holds more
+ * than this share of the ring's area. Loops that turn the same way (a ring pinched against
+ * itself with a sliver of overlap, as in the real DataV provinces, or a curl) and tiny twists
+ * are digitizing slips: counted as drawn, with a warning.
+ */
+export const MAX_TWIST_SHARE = 1e-3;
+
+export interface PolygonCheck {
+  /** Rings whose last vertex is not their first (the reader closes them with a warning). */
+  unclosed: number;
+  /** A crossing that was let through (a tiny loop, or two rings crossing), for a warning. */
+  crossing: { x: number; y: number; sameRing: boolean } | null;
+}
+
+/**
+ * Checks of a zone's polygons as read from the file, before any projection: the coordinates
+ * have GeoJSON's shape (polygons of rings of [x, y] finite numbers), and no ring crosses itself
+ * so as to cut off a real loop (a bow-tie has no well-defined inside, so exact coverage of it
+ * would be arbitrary). Crossings between rings, and tiny loops, are reported, not refused.
+ */
+export function checkPolygons(path: string, feature: number, zoneId: string, polygons: unknown): PolygonCheck {
+  const bad = (what: string): never => { throw new UserError(messages.zoneCoordinates(path, feature, zoneId, what)); };
+  if (!Array.isArray(polygons)) bad('the coordinates are not an array');
+  let unclosed = 0;
+  const rings: number[][][] = [];
+  for (const polygon of polygons as unknown[]) {
+    if (!Array.isArray(polygon)) bad(`a polygon is ${JSON.stringify(polygon)?.slice(0, 40)}, not an array of rings`);
+    for (const ring of polygon as unknown[]) {
+      if (!Array.isArray(ring)) bad(`a ring is ${JSON.stringify(ring)?.slice(0, 40)}, not an array of positions`);
+      const pts = ring as unknown[];
+      for (const p of pts) {
+        if (!Array.isArray(p) || p.length < 2 || typeof p[0] !== 'number' || typeof p[1] !== 'number' || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
+          bad(`the vertex ${JSON.stringify(p)?.slice(0, 60)} is not a pair of finite numbers`);
+        }
+      }
+      const r = pts as number[][];
+      if (r.length > 1 && (r[0]![0] !== r[r.length - 1]![0] || r[0]![1] !== r[r.length - 1]![1])) unclosed++;
+      rings.push(r);
+    }
+  }
+  const found = ringCrossings(rings, 64);
+  for (const c of found) {
+    if (c.sameRing && c.twistShare > MAX_TWIST_SHARE) throw new UserError(messages.ringCrossesItself(path, feature, zoneId, c.x, c.y));
+  }
+  return { unclosed, crossing: found[0] ?? null };
+}
+
+export interface Crossing {
+  x: number;
+  y: number;
+  sameRing: boolean;
+  /** Same ring, loops turning opposite ways: the smaller loop's area over the ring's (else 0). */
+  twistShare: number;
+}
+
+/**
+ * Up to `max` points where two edges of the rings cross properly (each passes strictly through
+ * the other), edges of one ring that follow each other excepted. Edges are swept by their lowest
+ * y, so each is tested only against the edges whose y range overlaps it: near-linear for the
+ * rings of real boundaries. Rings that touch at a vertex or share an edge do not cross.
+ */
+export function ringCrossings(rings: number[][][], max: number): Crossing[] {
+  let total = 0;
+  const sizes = rings.map((ring) => {
+    let n = ring.length;
+    if (n > 1 && ring[0]![0] === ring[n - 1]![0] && ring[0]![1] === ring[n - 1]![1]) n--;
+    total += n;
+    return n;
+  });
+  const found: Crossing[] = [];
+  if (total < 4) return found;
+  // flat arrays: edge e runs from vertex e to vertex next[e]
+  const x = new Float64Array(total);
+  const y = new Float64Array(total);
+  const next = new Int32Array(total);
+  const ringOf = new Int32Array(total);
+  const first = new Int32Array(rings.length);
+  let v = 0;
+  rings.forEach((ring, k) => {
+    const n = sizes[k]!;
+    first[k] = v;
+    for (let i = 0; i < n; i++) {
+      x[v + i] = ring[i]![0]!;
+      y[v + i] = ring[i]![1]!;
+      next[v + i] = v + ((i + 1) % n);
+      ringOf[v + i] = k;
+    }
+    v += n;
+  });
+  const lo = (e: number) => Math.min(y[e]!, y[next[e]!]!);
+  const hi = (e: number) => Math.max(y[e]!, y[next[e]!]!);
+  const order = Array.from({ length: total }, (_, i) => i).sort((a, b) => lo(a) - lo(b));
+  let active: number[] = [];
+  for (const e of order) {
+    const ylo = lo(e);
+    active = active.filter((a) => hi(a) >= ylo);
+    const e1 = next[e]!;
+    const exMin = Math.min(x[e]!, x[e1]!), exMax = Math.max(x[e]!, x[e1]!);
+    for (const a of active) {
+      const a1 = next[a]!;
+      if (a1 === e || e1 === a) continue;
+      if (Math.max(x[a]!, x[a1]!) < exMin || Math.min(x[a]!, x[a1]!) > exMax) continue;
+      const d1 = orient(x[a]!, y[a]!, x[a1]!, y[a1]!, x[e]!, y[e]!);
+      const d2 = orient(x[a]!, y[a]!, x[a1]!, y[a1]!, x[e1]!, y[e1]!);
+      const d3 = orient(x[e]!, y[e]!, x[e1]!, y[e1]!, x[a]!, y[a]!);
+      const d4 = orient(x[e]!, y[e]!, x[e1]!, y[e1]!, x[a1]!, y[a1]!);
+      if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) {
+        const t = d3 / (d3 - d4);
+        const cx = x[a]! + t * (x[a1]! - x[a]!), cy = y[a]! + t * (y[a1]! - y[a]!);
+        const sameRing = ringOf[a] === ringOf[e];
+        found.push({ x: cx, y: cy, sameRing, twistShare: sameRing ? twistShare(Math.min(a, e), Math.max(a, e), cx, cy) : 0 });
+        if (found.length >= max) return found;
+      }
+    }
+    active.push(e);
+  }
+  return found;
+
+  /** Edges i < j of one ring cross at (cx, cy): the loop cx,cy -> i+1 .. j -> cx,cy against the rest of the ring. */
+  function twistShare(i: number, j: number, cx: number, cy: number): number {
+    const k = ringOf[i]!;
+    const start = first[k]!, n = sizes[k]!;
+    let whole = 0;
+    for (let p = start; p < start + n; p++) whole += x[p]! * y[next[p]!]! - x[next[p]!]! * y[p]!;
+    let loop = cx * y[i + 1]! - x[i + 1]! * cy;
+    for (let p = i + 1; p < j; p++) loop += x[p]! * y[p + 1]! - x[p + 1]! * y[p]!;
+    loop += x[j]! * cy - cx * y[j]!;
+    const rest = whole - loop;
+    if ((loop > 0) === (rest > 0) || loop === 0 || rest === 0) return 0;
+    return Math.min(Math.abs(loop), Math.abs(rest)) / Math.max(Math.abs(whole), Number.MIN_VALUE);
+  }
+}
+
+function orient(ax: number, ay: number, bx: number, by: number, cx: number, cy: number): number {
+  return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
+}

@@ -1,0 +1,74 @@
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readZones, type ZoneSet } from '../../boundaries/read-zones.js';
+import { UserError, fileError } from '../../pipeline/errors.js';
+import { reportData, type ReportSummary } from './data.js';
+import { renderPage } from './html.js';
+import { renderMaps, type Progress } from './maps.js';
+
+export type { Progress } from './maps.js';
+
+const SILENT: Progress = { start: () => undefined, tick: () => undefined, end: () => undefined };
+
+export interface ReportOptions {
+  /** The zones as the run read them; read again from summary.json's path when absent. */
+  readonly zones?: ZoneSet | null;
+  readonly progress?: Progress;
+  /** Where to write; default DIR/report.html, through a temporary name and a rename. */
+  readonly target?: string;
+}
+
+/**
+ * report.html from an output folder's summary.json and rasters: one self-contained file
+ * (maps as inline PNG with SVG outlines, charts as inline SVG, styles inline, no script).
+ */
+export async function writeReport(dir: string, summary: unknown, opts: ReportOptions = {}): Promise<{ path: string; bytes: number }> {
+  const data = reportData(summary, join(dir, 'summary.json'));
+  const zones = opts.zones === undefined ? await rereadZones(data.s) : opts.zones;
+  const maps = await renderMaps(dir, data, zones, opts.progress ?? SILENT);
+  const inputs = [data.s.inputs.zones.path, ...data.s.inputs.rasters.map((r) => r.path)];
+  const modified = new Map<string, Date>();
+  await Promise.all(inputs.map((p) => stat(p).then((s) => { modified.set(p, s.mtime); }, () => undefined)));
+  const html = renderPage(data, maps, { modified, generatedAt: new Date() });
+  const target = opts.target ?? join(dir, 'report.html');
+  const tmp = opts.target ? target : `${target}.tmp-${process.pid}`;
+  try {
+    await writeFile(tmp, html);
+    if (tmp !== target) await rename(tmp, target);
+  } catch (err) {
+    if (tmp !== target) await rm(tmp, { force: true });
+    throw err;
+  }
+  return { path: target, bytes: Buffer.byteLength(html) };
+}
+
+/** `lucc-carbon report DIR`: rebuild DIR/report.html from what the run left there. */
+export async function rebuildReport(dir: string, progress?: Progress): Promise<{ path: string; bytes: number }> {
+  const path = join(dir, 'summary.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    fileError(path, 'run summary (give the --out folder of a finished run)', err);
+  }
+  let summary: unknown;
+  try {
+    summary = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${path}: is not valid JSON (${(err as Error).message}). Run \`lucc-carbon run\` again to rewrite the folder.`);
+  }
+  return writeReport(dir, summary, { progress });
+}
+
+/** The zones again, as the run read them (fields, GeoPackage layer, CRS override from summary.json); null if unreadable. */
+async function rereadZones(s: ReportSummary): Promise<ZoneSet | null> {
+  const z = s.inputs.zones;
+  const field = (f: string) => (f && !f.startsWith('(') ? f : undefined);
+  const override = /^--zones-crs (.+)$/.exec(z.crs_source)?.[1] ?? (/^GCJ-02/i.test(z.crs_source) ? 'gcj02' : undefined);
+  const layer = /, layer (.+)$/.exec(z.crs_source)?.[1];
+  try {
+    return await readZones(z.path, { idField: field(z.id_field), nameField: field(z.name_field), crs: override, layer });
+  } catch {
+    return null;
+  }
+}
