@@ -32,7 +32,9 @@ describe('demo region through `lucc-carbon run`', () => {
   afterAll(tmp.cleanup);
 
   it('writes every output of OUTPUTS under its stable name, and nothing else', () => {
-    const expected = OUTPUTS.flatMap((o) => (o.file.includes('<year>') ? YEARS.map((y) => o.file.replace('<year>', String(y))) : [o.file]));
+    // Per-year rasters for every epoch; change rasters for first-to-last (--change-rasters default).
+    const expected = OUTPUTS.flatMap((o) => (o.file.includes('<year>') ? YEARS.map((y) => o.file.replace('<year>', String(y)))
+      : o.file.includes('<from>') ? [o.file.replace('<from>', String(YEARS[0])).replace('<to>', String(YEARS[YEARS.length - 1]))] : [o.file]));
     expect(readdirSync(out('center2')).sort()).toEqual(expected.sort());
     for (const o of OUTPUTS) {
       if (!o.columns) continue;

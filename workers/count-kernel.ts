@@ -1,3 +1,5 @@
+import { SLOTS } from './slots.js';
+
 /**
  * The per-cell loops: one pass over runs of cells, `counts[base + slot] += weight`. Plain
  * typed arrays and locals only; nothing is allocated inside (flatbush's search loop habit).
@@ -8,17 +10,37 @@ export function countSpans(
   slots: Uint16Array, stride: number, runs: Int32Array, weights: Float64Array, nRuns: number,
   counts: Float64Array, base: number,
 ): void {
+  // Whole cells go to four interleaved Int32 histograms: neighbouring cells mostly share a
+  // class, and a single counter would make each increment wait for the previous store to the
+  // same address (about 2.5x slower, measured); they are folded into `counts` at the end.
+  const h = wholeCells;
   for (let s = 0; s < nRuns; s++) {
     const rowOffset = runs[3 * s]! * stride;
     const end = rowOffset + runs[3 * s + 2]!;
     const w = weights[s]!;
+    let i = rowOffset + runs[3 * s + 1]!;
     if (w === 1) {
-      for (let i = rowOffset + runs[3 * s + 1]!; i < end; i++) counts[base + slots[i]!]!++;
+      for (; i + 3 < end; i += 4) {
+        h[slots[i]!]!++;
+        h[SLOTS + slots[i + 1]!]!++;
+        h[2 * SLOTS + slots[i + 2]!]!++;
+        h[3 * SLOTS + slots[i + 3]!]!++;
+      }
+      for (; i < end; i++) h[slots[i]!]!++;
     } else {
-      for (let i = rowOffset + runs[3 * s + 1]!; i < end; i++) counts[base + slots[i]!]! += w;
+      for (; i < end; i++) counts[base + slots[i]!]! += w;
+    }
+  }
+  for (let k = 0; k < SLOTS; k++) {
+    const whole = h[k]! + h[SLOTS + k]! + h[2 * SLOTS + k]! + h[3 * SLOTS + k]!;
+    if (whole !== 0) {
+      counts[base + k]! += whole;
+      h[k] = h[SLOTS + k] = h[2 * SLOTS + k] = h[3 * SLOTS + k] = 0;
     }
   }
 }
+
+const wholeCells = new Int32Array(4 * SLOTS);
 
 /** As countSpans, also adding each cell's covered area (hectares per cell, one value per window row). */
 export function countSpansWithArea(

@@ -5,10 +5,10 @@ import { centerSpans } from '../boundaries/center-spans.js';
 import { exactSpans } from '../boundaries/exact-spans.js';
 import { Spans } from '../boundaries/spans.js';
 import { zoneEdges, type ZoneEdges } from '../boundaries/edges.js';
-import { countSpans, countSpansWithArea, countSpansWithCellArea, markSpans } from './count-kernel.js';
+import { markSpans } from './count-kernel.js';
+import { countEpochs } from './count-epochs.js';
 import { windowCellHa } from '../rasters/true-area.js';
 import { fillWindow } from './fill-window.js';
-import { countPair, denseSlots } from './transition-kernel.js';
 import { OUTSIDE_SLOT, SLOTS, SlotMap } from './slots.js';
 import type { CountResult, CountTask, EpochCounts, OutputPlan, OutputTile, SourceRef, WorkerSetup } from './task-types.js';
 import { applyPredictor } from '../output/cog-tile.js';
@@ -80,40 +80,25 @@ export function createCounter(setup: WorkerSetup) {
       windowCellHa(lattice, w, cellHa);
     }
     lap('coverage');
-    const epochs: EpochCounts[] = [];
+    const slotMaps: SlotMap[] = [];
     for (let e = 0; e < task.epochs.length; e++) {
       const sources = task.epochs[e]!;
       const slotMap = new SlotMap(sources.every((s) => s.byteCells));
       const slots = (slotBuffers[e] = slotBuffers[e] && slotBuffers[e]!.length >= cells ? slotBuffers[e]! : new Uint16Array(cells));
       await fillWindow(source, sources, w, slotMap, rowFirst, rowLast, slots);
-      lap('assemble');
-      const counts = new Float64Array(nZones * SLOTS);
-      const areasHa = task.rowHa || cellHa ? new Float64Array(nZones * SLOTS) : null;
-      for (let z = 0; z < nZones; z++) {
-        const zs = spans[z]!;
-        if (cellHa) countSpansWithCellArea(slots, w.cols, zs.runs, zs.weights, zs.count, counts, areasHa!, z * SLOTS, cellHa);
-        else if (task.rowHa) countSpansWithArea(slots, w.cols, zs.runs, zs.weights, zs.count, counts, areasHa!, z * SLOTS, task.rowHa);
-        else countSpans(slots, w.cols, zs.runs, zs.weights, zs.count, counts, z * SLOTS);
-      }
-      lap('count');
-      const tiles = task.output && mask ? outputTiles(task.output, w, mask, slots, slotValues(task.output, slotMap.codes, sources, setup), null) : [];
-      epochs.push({ counts, areasHa, slotCodes: slotMap.codes, tiles });
-      lap('output');
+      slotMaps.push(slotMap);
     }
-    const pairs = task.pairs.map(([a, b]) => {
-      const from = denseSlots(epochs[a]!.counts, nZones);
-      const to = denseSlots(epochs[b]!.counts, nZones);
-      const size = from.slots.length * to.slots.length;
-      const pairCells = new Float64Array(nZones * size);
-      const pairHa = epochs[a]!.areasHa ? new Float64Array(nZones * size) : null;
-      for (let z = 0; z < nZones; z++) {
-        const zs = spans[z]!;
-        countPair(slotBuffers[a]!, slotBuffers[b]!, w.cols, from.dense, to.dense, to.slots.length,
-          zs.runs, zs.weights, zs.count, pairCells, z * size, pairHa, task.rowHa, cellHa);
-      }
-      return { fromSlots: from.slots, toSlots: to.slots, cells: pairCells, areasHa: pairHa };
+    lap('assemble');
+    const tallies = countEpochs({
+      slots: slotBuffers.slice(0, task.epochs.length), stride: w.cols, rows: w.rows, rowFirst, rowLast,
+      spans: spans.slice(0, nZones), nZones, pairs: task.pairs, rowHa: task.rowHa, cellHa,
     });
+    const pairs = tallies.pairs;
     lap('count');
+    const epochs: EpochCounts[] = tallies.epochs.map((t, e) => ({
+      counts: t.counts, areasHa: t.areasHa, slotCodes: slotMaps[e]!.codes,
+      tiles: task.output && mask ? outputTiles(task.output, w, mask, slotBuffers[e]!, slotValues(task.output, slotMaps[e]!.codes, task.epochs[e]!, setup), null) : [],
+    }));
     const changeTiles = (task.output?.changePairs ?? []).map(([a, b]) => outputTiles(task.output!, w, mask!, slotBuffers[b]!,
       slotValues(task.output!, epochs[b]!.slotCodes, task.epochs[b]!, setup), { slots: slotBuffers[a]!, values: slotValues(task.output!, epochs[a]!.slotCodes, task.epochs[a]!, setup) }));
     lap('output');

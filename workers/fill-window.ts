@@ -55,7 +55,7 @@ function copyBlock(
     const src = (r - s.row - by * s.blockHeight) * blockWidth + (c0 - s.col - bx * s.blockWidth);
     const dst = (r - w.row0) * w.cols + (c0 - w.col0);
     if (first && slotMap.identity) {
-      // Byte cells are their own slots: a native typed-array copy.
+      // Byte cells are their own slots: a native widening copy.
       out.set(cells.subarray(src, src + n), dst);
       continue;
     }

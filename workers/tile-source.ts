@@ -1,22 +1,41 @@
-import { stat } from 'node:fs/promises';
-import { fromFile, getDecoder, type GeoTIFF, type GeoTIFFImage, type BaseDecoder } from 'geotiff';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
+import { fromFile, getDecoder, type BaseDecoder } from 'geotiff';
 import { messages } from '../pipeline/errors.js';
 import { registerDecoders } from '../rasters/decoders.js';
 import { userFailure } from './slots.js';
 
 export type CellArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
+/** What a worker keeps per open file: its block table, cell type and a decoder. */
 interface OpenRaster {
-  tiff: GeoTIFF;
-  image: GeoTIFFImage;
-  decoder: BaseDecoder;
-  littleEndian: boolean;
+  fd: number;
   sizeBytes: number;
+  width: number;
+  height: number;
+  blockWidth: number;
+  blockHeight: number;
+  blocksAcross: number;
+  tiled: boolean;
+  offsets: Float64Array;
+  byteCounts: Float64Array;
+  compression: number;
+  predictor: number;
+  bits: number;
+  format: number;
+  littleEndian: boolean;
+  nodata: number | null;
+  /** geotiff.js's decoder, for codecs other than plain DEFLATE and uncompressed. */
+  decoder: BaseDecoder;
 }
 
 /**
- * Reads whole internal blocks (tiles or strips) of GeoTIFFs, one file handle and one decoder
- * per path per worker. Counts decodes so tests can check each block is inflated once.
+ * Reads whole internal blocks (tiles or strips) of GeoTIFFs. geotiff.js parses each file's
+ * directory once (block offsets and byte counts included); blocks are then read with a
+ * synchronous positional read, so a worker never waits on an asynchronous I/O round trip
+ * per block (the file is in the page cache after the first pass), and plain DEFLATE goes
+ * straight to node:zlib. Other codecs and predictors go through geotiff.js's decoders.
+ * Counts decodes so tests can check each block is inflated once.
  */
 export class TileSource {
   private readonly open = new Map<string, Promise<OpenRaster>>();
@@ -31,28 +50,7 @@ export class TileSource {
   private get(path: string): Promise<OpenRaster> {
     let r = this.open.get(path);
     if (!r) {
-      r = (async () => {
-        const sizeBytes = (await stat(path)).size;
-        const tiff = await fromFile(path);
-        try {
-          const image = await tiff.getImage(0);
-          const fd = image.getFileDirectory();
-          const compression = Number(fd.getValue('Compression') ?? 1);
-          // The parameters geotiff.js's default parameter function would build (it is not exported).
-          const params = {
-            tileWidth: image.getTileWidth(),
-            tileHeight: image.getTileHeight(),
-            planarConfiguration: Number(fd.getValue('PlanarConfiguration') ?? 1),
-            bitsPerSample: fd.getValue('BitsPerSample') as number[],
-            predictor: Number((await fd.loadValue('Predictor')) ?? 1),
-          };
-          const decoder = await getDecoder(compression, params);
-          return { tiff, image, decoder, littleEndian: image.littleEndian as boolean, sizeBytes };
-        } catch (err) {
-          await tiff.close?.();
-          throw err;
-        }
-      })();
+      r = openRaster(path);
       this.open.set(path, r);
       r.catch(() => this.open.delete(path));
     }
@@ -65,8 +63,12 @@ export class TileSource {
    * header and directory): a "[user]" failure naming the file and the block.
    */
   async readBlock(path: string, bx: number, by: number): Promise<{ cells: CellArray; width: number; rows: number }> {
+    const t0 = performance.now();
     try {
-      return await this.readBlockUnchecked(path, bx, by);
+      const block = await readBlock(await this.get(path), bx, by);
+      this.blocksDecoded++;
+      this.decodeMs += performance.now() - t0;
+      return block;
     } catch (err) {
       const msg = (err as Error)?.message ?? String(err);
       if (msg.startsWith('[user] ')) throw err;
@@ -74,57 +76,112 @@ export class TileSource {
     }
   }
 
-  private async readBlockUnchecked(path: string, bx: number, by: number): Promise<{ cells: CellArray; width: number; rows: number }> {
-    const t0 = performance.now();
-    const { image, decoder, littleEndian, sizeBytes } = await this.get(path);
-    const width = image.getTileWidth();
-    const rows = image.getBlockHeight(by);
-    const bits = image.getBitsPerSample(0);
-    const format = image.getSampleFormat(0) ?? 1;
-    // geotiff.js reads past the end of the file as zeros and fills empty blocks with a nodata
-    // the cell type may not hold: check the block's bytes and fill empty blocks here.
-    const index = by * Math.ceil(image.getWidth() / width) + bx;
-    const fd = image.fileDirectory;
-    const offset = Number(await fd.loadValueIndexed(image.isTiled ? 'TileOffsets' : 'StripOffsets', index));
-    const byteCount = Number(await fd.loadValueIndexed(image.isTiled ? 'TileByteCounts' : 'StripByteCounts', index));
-    if (!Number.isFinite(offset) || !Number.isFinite(byteCount)) throw new Error('the file lists no offset or byte count for it');
-    if (byteCount > 0 && offset + byteCount > sizeBytes) {
-      throw new Error(`its ${byteCount} bytes at byte ${offset} run past the end of the ${sizeBytes}-byte file`);
-    }
-    let data: ArrayBufferLike;
-    if (byteCount === 0) {
-      data = new ArrayBuffer(width * rows * (bits / 8));
-      const nodata = image.getGDALNoData();
-      const empty = view(data, bits, format);
-      if (nodata !== null) {
-        empty.fill(nodata);
-        if (format !== 3 && empty[0] !== nodata) empty.fill(0); // a nodata the cell type cannot hold
-      }
-    } else {
-      data = (await image.getTileOrStrip(bx, by, 0, decoder)).data;
-    }
-    this.blocksDecoded++;
-    this.decodeMs += performance.now() - t0;
-    if (!littleEndian && bits > 8) swapBytes(new Uint8Array(data), bits / 8);
-    const cells = view(data, bits, format);
-    if (cells.length < width * rows) {
-      throw new Error(`it decoded to ${cells.length} cells, expected ${width} x ${rows}`);
-    }
-    return { cells, width, rows };
-  }
-
   async close(): Promise<void> {
     for (const r of this.open.values()) {
-      try { (await r).tiff.close?.(); } catch { /* already failed */ }
+      try { closeSync((await r).fd); } catch { /* already failed or closed */ }
     }
     this.open.clear();
   }
 }
 
+async function openRaster(path: string): Promise<OpenRaster> {
+  const tiff = await fromFile(path);
+  try {
+    const image = await tiff.getImage(0);
+    const fd = image.getFileDirectory();
+    const tiled = image.isTiled;
+    const compression = Number(fd.getValue('Compression') ?? 1);
+    const predictor = Number((await fd.loadValue('Predictor')) ?? 1);
+    const blockWidth = image.getTileWidth();
+    const blockHeight = image.getTileHeight();
+    const decoder = await getDecoder(compression, {
+      // The parameters geotiff.js's default parameter function would build (it is not exported).
+      tileWidth: blockWidth,
+      tileHeight: blockHeight,
+      planarConfiguration: Number(fd.getValue('PlanarConfiguration') ?? 1),
+      bitsPerSample: fd.getValue('BitsPerSample') as number[],
+      predictor,
+    });
+    const numbers = async (tag: string): Promise<Float64Array> =>
+      Float64Array.from((await fd.loadValue(tag as never)) as ArrayLike<number | bigint>, Number);
+    const handle = openSync(path, 'r');
+    return {
+      fd: handle,
+      sizeBytes: fstatSync(handle).size,
+      width: image.getWidth(),
+      height: image.getHeight(),
+      blockWidth,
+      blockHeight,
+      blocksAcross: Math.ceil(image.getWidth() / blockWidth),
+      tiled,
+      offsets: await numbers(tiled ? 'TileOffsets' : 'StripOffsets'),
+      byteCounts: await numbers(tiled ? 'TileByteCounts' : 'StripByteCounts'),
+      compression,
+      predictor,
+      bits: image.getBitsPerSample(0),
+      format: image.getSampleFormat(0) ?? 1,
+      littleEndian: image.littleEndian as boolean,
+      nodata: gdalNoData(fd.hasTag('GDAL_NODATA') ? fd.getValue('GDAL_NODATA') : undefined),
+      decoder,
+    };
+  } finally {
+    await tiff.close?.();
+  }
+}
+
+async function readBlock(r: OpenRaster, bx: number, by: number): Promise<{ cells: CellArray; width: number; rows: number }> {
+  const width = r.blockWidth;
+  // Tiles are always full size (padded); the last strip may be shorter.
+  const rows = r.tiled ? r.blockHeight : Math.min(r.blockHeight, r.height - by * r.blockHeight);
+  const cellBytes = r.bits / 8;
+  const index = by * r.blocksAcross + bx;
+  const offset = r.offsets[index];
+  const byteCount = r.byteCounts[index];
+  if (offset === undefined || byteCount === undefined || !Number.isFinite(offset) || !Number.isFinite(byteCount)) {
+    throw new Error('the file lists no offset or byte count for it');
+  }
+  if (byteCount > 0 && offset + byteCount > r.sizeBytes) {
+    throw new Error(`its ${byteCount} bytes at byte ${offset} run past the end of the ${r.sizeBytes}-byte file`);
+  }
+  let data: ArrayBufferLike;
+  if (byteCount === 0) {
+    // An empty block (sparse files): nodata, or 0 when the cell type cannot hold the nodata.
+    data = new ArrayBuffer(width * rows * cellBytes);
+    if (r.nodata !== null) {
+      const empty = view(data, r.bits, r.format);
+      empty.fill(r.nodata);
+      if (r.format !== 3 && empty[0] !== r.nodata) empty.fill(0);
+    }
+  } else {
+    const raw = Buffer.allocUnsafeSlow(byteCount);
+    if (readSync(r.fd, raw, 0, byteCount, offset) !== byteCount) throw new Error(`short read of ${byteCount} bytes at byte ${offset}`);
+    if (r.compression === 1) {
+      data = raw.buffer;
+    } else if ((r.compression === 8 || r.compression === 32946) && r.predictor === 1) {
+      // never more than the block's declared size: a corrupt or hostile stream stops there
+      const out = inflateSync(raw, { maxOutputLength: Math.max(1, r.blockWidth * r.blockHeight * cellBytes) });
+      data = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out.buffer : out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+    } else {
+      data = await r.decoder.decode(raw.buffer);
+    }
+  }
+  if (!r.littleEndian && r.bits > 8) swapBytes(new Uint8Array(data), cellBytes);
+  const cells = view(data, r.bits, r.format);
+  if (cells.length < width * rows) throw new Error(`it decoded to ${cells.length} cells, expected ${width} x ${rows}`);
+  return { cells, width, rows };
+}
+
+/** GDAL_NODATA as openRaster reads it (geotiff.js's getGDALNoData throws on a tag of another type). */
+function gdalNoData(tag: unknown): number | null {
+  const text = tag === undefined ? '' : String(tag).replace(/\0+$/, '').trim();
+  return text === '' ? null : Number(text);
+}
+
 function view(data: ArrayBufferLike, bits: number, format: number): CellArray {
-  if (format === 3) return bits === 64 ? new Float64Array(data) : new Float32Array(data);
-  if (format === 2) return bits === 8 ? new Int8Array(data) : bits === 16 ? new Int16Array(data) : new Int32Array(data);
-  return bits === 8 ? new Uint8Array(data) : bits === 16 ? new Uint16Array(data) : new Uint32Array(data);
+  const n = Math.floor(data.byteLength / (bits / 8));
+  if (format === 3) return bits === 64 ? new Float64Array(data, 0, n) : new Float32Array(data, 0, n);
+  if (format === 2) return bits === 8 ? new Int8Array(data, 0, n) : bits === 16 ? new Int16Array(data, 0, n) : new Int32Array(data, 0, n);
+  return bits === 8 ? new Uint8Array(data, 0, n) : bits === 16 ? new Uint16Array(data, 0, n) : new Uint32Array(data, 0, n);
 }
 
 function swapBytes(b: Uint8Array, size: number): void {

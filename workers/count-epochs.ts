@@ -1,0 +1,81 @@
+import type { Spans } from '../boundaries/spans.js';
+import { countSpans, countSpansWithArea, countSpansWithCellArea } from './count-kernel.js';
+import { SLOTS } from './slots.js';
+import { countPair, type PairCounts } from './transition-kernel.js';
+
+export interface EpochTally {
+  /** [zone x SLOTS] coverage-weighted cells. */
+  counts: Float64Array;
+  /** Same layout, hectares, when cell area varies. */
+  areasHa: Float64Array | null;
+}
+
+export interface CountInput {
+  /** One window of slots per epoch. */
+  slots: Uint16Array[];
+  stride: number;
+  rows: number;
+  rowFirst: Int32Array;
+  rowLast: Int32Array;
+  spans: Spans[];
+  nZones: number;
+  /** Epoch pairs [from, to]: consecutive ones, then first-to-last. */
+  pairs: [number, number][];
+  rowHa: Float64Array | null;
+  cellHa: Float64Array | null;
+}
+
+/**
+ * Every epoch's zone x class tallies and every pair's transitions. With one epoch that is one
+ * pass over the covered cells. With several, each pair is one pass (from and to classes at
+ * once) and the epoch tallies are the pairs' marginals (epoch e is the "to" side of pair
+ * (e-1, e), epoch 0 the "from" side of (0, 1)), so E epochs cost E passes, not 2E - 1.
+ */
+export function countEpochs(inp: CountInput): { epochs: EpochTally[]; pairs: PairCounts[] } {
+  const { nZones, spans, stride, rowHa, cellHa } = inp;
+  const variable = rowHa !== null || cellHa !== null;
+  if (inp.pairs.length === 0) {
+    const epochs = inp.slots.map((slots) => {
+      const counts = new Float64Array(nZones * SLOTS);
+      const areasHa = variable ? new Float64Array(nZones * SLOTS) : null;
+      for (let z = 0; z < nZones; z++) {
+        const zs = spans[z]!;
+        if (cellHa) countSpansWithCellArea(slots, stride, zs.runs, zs.weights, zs.count, counts, areasHa!, z * SLOTS, cellHa);
+        else if (rowHa) countSpansWithArea(slots, stride, zs.runs, zs.weights, zs.count, counts, areasHa!, z * SLOTS, rowHa);
+        else countSpans(slots, stride, zs.runs, zs.weights, zs.count, counts, z * SLOTS);
+      }
+      return { counts, areasHa };
+    });
+    return { epochs, pairs: [] };
+  }
+
+  const zoneRuns = spans.slice(0, nZones);
+  const pairs = inp.pairs.map(([a, b]) => countPair(inp.slots[a]!, inp.slots[b]!, stride, zoneRuns, rowHa, cellHa));
+  const epochs = inp.slots.map((_, e): EpochTally => {
+    let p = inp.pairs.findIndex(([, b]) => b === e);
+    const asTo = p >= 0;
+    if (!asTo) p = inp.pairs.findIndex(([a]) => a === e);
+    return marginal(pairs[p]!, asTo, nZones);
+  });
+  return { epochs, pairs };
+}
+
+/** One side's tallies of a pair matrix, back in slot layout. */
+function marginal(pair: PairCounts, toSide: boolean, nZones: number): EpochTally {
+  const nFrom = pair.fromSlots.length;
+  const nTo = pair.toSlots.length;
+  const counts = new Float64Array(nZones * SLOTS);
+  const areasHa = pair.areasHa ? new Float64Array(nZones * SLOTS) : null;
+  for (let z = 0; z < nZones; z++) {
+    const base = z * nFrom * nTo;
+    for (let i = 0; i < nFrom; i++) {
+      for (let j = 0; j < nTo; j++) {
+        const k = base + i * nTo + j;
+        const slot = toSide ? pair.toSlots[j]! : pair.fromSlots[i]!;
+        counts[z * SLOTS + slot]! += pair.cells[k]!;
+        if (areasHa) areasHa[z * SLOTS + slot]! += pair.areasHa![k]!;
+      }
+    }
+  }
+  return { counts, areasHa };
+}
