@@ -100,7 +100,7 @@ class RowEvents {
   }
 
   emitRuns(w: Window, out: Spans): void {
-    const order = this.sortedOrder(w.cols);
+    const order = this.sortedOrder();
     const colEnd = w.col0 + w.cols;
     let i = 0;
     for (let row = 0; row < this.rows; row++) {
@@ -117,14 +117,30 @@ class RowEvents {
     }
   }
 
-  /** Event indices sorted by (row, column), as a counting sort on the packed key. */
-  private sortedOrder(cols: number): Uint32Array {
-    const keys = new Float64Array(this.n);
-    const stride = cols + 2;
-    for (let i = 0; i < this.n; i++) keys[i] = this.rowOf[i]! * stride + this.col[i]! + 1;
-    const order = new Uint32Array(this.n);
-    for (let i = 0; i < this.n; i++) order[i] = i;
-    order.sort((a, b) => keys[a]! - keys[b]!);
+  /**
+   * Event indices sorted by (row, column): a counting sort by row (rows <= window height),
+   * then an insertion sort of each row's few events by column.
+   */
+  private sortedOrder(): Uint32Array {
+    const n = this.n;
+    const start = new Int32Array(this.rows + 1);
+    for (let i = 0; i < n; i++) start[this.rowOf[i]! + 1]!++;
+    for (let r = 0; r < this.rows; r++) start[r + 1]! += start[r]!;
+    const next = start.slice(0, this.rows);
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[next[this.rowOf[i]!]!++] = i;
+    const col = this.col;
+    for (let r = 0; r < this.rows; r++) {
+      const a = start[r]!;
+      const b = start[r + 1]!;
+      for (let i = a + 1; i < b; i++) {
+        const v = order[i]!;
+        const c = col[v]!;
+        let j = i - 1;
+        while (j >= a && col[order[j]!]! > c) { order[j + 1] = order[j]!; j--; }
+        order[j + 1] = v;
+      }
+    }
     return order;
   }
 }

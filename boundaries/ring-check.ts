@@ -46,6 +46,11 @@ export function checkPolygons(path: string, feature: number, zoneId: string, pol
   for (const c of found) {
     if (c.sameRing && c.twistShare > MAX_TWIST_SHARE) throw new UserError(messages.ringCrossesItself(path, feature, zoneId, c.x, c.y));
   }
+  const zoneArea = rings.reduce((sum, r) => sum + Math.abs(shoelace(r, 0, r.length)), 0);
+  for (const r of rings) {
+    const at = twistAtVertex(r, zoneArea);
+    if (at) throw new UserError(messages.ringCrossesItself(path, feature, zoneId, at[0], at[1]));
+  }
   return { unclosed, crossing: found[0] ?? null };
 }
 
@@ -53,17 +58,18 @@ export interface Crossing {
   x: number;
   y: number;
   sameRing: boolean;
-  /** Same ring, loops turning opposite ways: the smaller loop's area over the ring's (else 0). */
+  /** Same ring, loops turning opposite ways: the smaller loop's area over the zone's (else 0). */
   twistShare: number;
 }
 
 /**
  * Up to `max` points where two edges of the rings cross properly (each passes strictly through
- * the other), edges of one ring that follow each other excepted. Edges are swept by their lowest
+ * the other), or with `collinear` also run along each other (shared edges and folded-back spikes,
+ * common in real files and harmless to coverage), edges of one ring that follow each other excepted. Edges are swept by their lowest
  * y, so each is tested only against the edges whose y range overlaps it: near-linear for the
  * rings of real boundaries. Rings that touch at a vertex or share an edge do not cross.
  */
-export function ringCrossings(rings: number[][][], max: number): Crossing[] {
+export function ringCrossings(rings: number[][][], max: number, collinear = false): Crossing[] {
   let total = 0;
   const sizes = rings.map((ring) => {
     let n = ring.length;
@@ -91,6 +97,7 @@ export function ringCrossings(rings: number[][][], max: number): Crossing[] {
     }
     v += n;
   });
+  let zoneArea2: number | null = null;
   const lo = (e: number) => Math.min(y[e]!, y[next[e]!]!);
   const hi = (e: number) => Math.max(y[e]!, y[next[e]!]!);
   const order = Array.from({ length: total }, (_, i) => i).sort((a, b) => lo(a) - lo(b));
@@ -114,6 +121,16 @@ export function ringCrossings(rings: number[][][], max: number): Crossing[] {
         const sameRing = ringOf[a] === ringOf[e];
         found.push({ x: cx, y: cy, sameRing, twistShare: sameRing ? twistShare(Math.min(a, e), Math.max(a, e), cx, cy) : 0 });
         if (found.length >= max) return found;
+      } else if (collinear && d1 === 0 && d2 === 0) {
+        // collinear: edges that run along each other (a duplicated ring, a spike folding back)
+        const alongX = Math.abs(x[e1]! - x[e]!) >= Math.abs(y[e1]! - y[e]!);
+        const p = alongX ? x : y;
+        const from = Math.max(Math.min(p[a]!, p[a1]!), Math.min(p[e]!, p[e1]!));
+        const to = Math.min(Math.max(p[a]!, p[a1]!), Math.max(p[e]!, p[e1]!));
+        if (to > from) {
+          found.push({ x: x[e]!, y: y[e]!, sameRing: ringOf[a] === ringOf[e], twistShare: 0 });
+          if (found.length >= max) return found;
+        }
       }
     }
     active.push(e);
@@ -122,19 +139,72 @@ export function ringCrossings(rings: number[][][], max: number): Crossing[] {
 
   /** Edges i < j of one ring cross at (cx, cy): the loop cx,cy -> i+1 .. j -> cx,cy against the rest of the ring. */
   function twistShare(i: number, j: number, cx: number, cy: number): number {
-    const k = ringOf[i]!;
-    const start = first[k]!, n = sizes[k]!;
-    let whole = 0;
-    for (let p = start; p < start + n; p++) whole += x[p]! * y[next[p]!]! - x[next[p]!]! * y[p]!;
+    const ringArea2 = (k: number) => {
+      let a = 0;
+      for (let p = first[k]!; p < first[k]! + sizes[k]!; p++) a += x[p]! * y[next[p]!]! - x[next[p]!]! * y[p]!;
+      return a;
+    };
+    zoneArea2 ??= rings.reduce((sum, _, k) => sum + Math.abs(ringArea2(k)), 0);
+    const whole = ringArea2(ringOf[i]!);
     let loop = cx * y[i + 1]! - x[i + 1]! * cy;
     for (let p = i + 1; p < j; p++) loop += x[p]! * y[p + 1]! - x[p + 1]! * y[p]!;
     loop += x[j]! * cy - cx * y[j]!;
     const rest = whole - loop;
     if ((loop > 0) === (rest > 0) || loop === 0 || rest === 0) return 0;
-    return Math.min(Math.abs(loop), Math.abs(rest)) / Math.max(Math.abs(whole), Number.MIN_VALUE);
+    const twist = Math.min(Math.abs(loop), Math.abs(rest));
+    return twist / Math.max(zoneArea2 + twist, Number.MIN_VALUE);
   }
 }
 
 function orient(ax: number, ay: number, bx: number, by: number, cx: number, cy: number): number {
   return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
+}
+
+/** Twice the signed area of ring[from .. to) closed back to ring[from]. */
+function shoelace(ring: number[][], from: number, to: number): number {
+  let a = 0;
+  for (let i = from; i < to; i++) {
+    const p = ring[i]!, q = ring[i + 1 < to ? i + 1 : from]!;
+    a += p[0]! * q[1]! - q[0]! * p[1]!;
+  }
+  return a;
+}
+
+/**
+ * A bow-tie pinched at a vertex: the ring passes through one point twice, and the loop between
+ * the two visits turns the other way than the rest while lying outside it (inside it, it is a
+ * hole drawn in the same ring, as ESRI allows). Returns the vertex when that loop holds more than
+ * MAX_TWIST_SHARE of the zone's area.
+ */
+function twistAtVertex(ring: number[][], zoneArea2: number): [number, number] | null {
+  let n = ring.length;
+  if (n > 1 && ring[0]![0] === ring[n - 1]![0] && ring[0]![1] === ring[n - 1]![1]) n--;
+  const seen = new Map<string, number>();
+  for (let j = 0; j < n; j++) {
+    const key = `${ring[j]![0]},${ring[j]![1]}`;
+    const i = seen.get(key);
+    seen.set(key, j);
+    if (i === undefined || j - i < 3) continue;
+    const loop = shoelace(ring, i, j);
+    const whole = shoelace(ring, 0, n);
+    const rest = whole - loop;
+    if (loop === 0 || rest === 0 || (loop > 0) === (rest > 0)) continue;
+    const twist = Math.min(Math.abs(loop), Math.abs(rest));
+    if (twist / (zoneArea2 + twist) <= MAX_TWIST_SHARE) continue;
+    // a vertex of the loop strictly inside the rest of the ring: an inverted hole, not a twist
+    const probe = ring[i + 1]!;
+    const restRing = [...ring.slice(j, n), ...ring.slice(0, i + 1)];
+    if (contains(restRing, probe[0]!, probe[1]!)) continue;
+    return [ring[i]![0]!, ring[i]![1]!];
+  }
+  return null;
+}
+
+function contains(ring: number[][], x: number, y: number): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i]! as [number, number], [xj, yj] = ring[j]! as [number, number];
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
 }

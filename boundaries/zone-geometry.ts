@@ -56,36 +56,18 @@ export function zoneCount(g: ZoneGeometry): number {
 }
 
 /**
- * Planar area of a zone: each ring's shoelace area, added when the ring lies inside an even
- * number of the zone's other rings (an outer ring, an island in a hole) and subtracted when odd
- * (a hole), whatever the rings' orientation.
+ * Planar area of a zone: the shoelace sum of its rings' signed areas. Rings must be oriented
+ * as projectZones leaves them (outer rings one way, holes the other); parts of a multipolygon
+ * may then touch or nest (an island in a lake) and still add up right.
  */
 export function zoneArea(g: ZoneGeometry, zone: number): number {
   let area = 0;
   for (let r = g.zoneRing[zone]!; r < g.zoneRing[zone + 1]!; r++) {
     const start = g.ringStart[r]!;
     const end = g.ringStart[r + 1]!;
-    let ringArea = 0;
     for (let i = start, j = end - 1; i < end; j = i++) {
-      ringArea += (g.coords[2 * j]! - g.coords[2 * i]!) * (g.coords[2 * j + 1]! + g.coords[2 * i + 1]!);
+      area += (g.coords[2 * j]! - g.coords[2 * i]!) * (g.coords[2 * j + 1]! + g.coords[2 * i + 1]!);
     }
-    let depth = 0;
-    for (let o = g.zoneRing[zone]!; o < g.zoneRing[zone + 1]!; o++) {
-      if (o !== r && ringContains(g, o, g.coords[2 * start]!, g.coords[2 * start + 1]!)) depth++;
-    }
-    area += ((depth % 2 === 0 ? 1 : -1) * Math.abs(ringArea)) / 2;
   }
-  return area;
-}
-
-/** Even-odd point-in-ring test. */
-function ringContains(g: ZoneGeometry, ring: number, x: number, y: number): boolean {
-  const start = g.ringStart[ring]!;
-  const end = g.ringStart[ring + 1]!;
-  let inside = false;
-  for (let i = start, j = end - 1; i < end; j = i++) {
-    const xi = g.coords[2 * i]!, yi = g.coords[2 * i + 1]!, xj = g.coords[2 * j]!, yj = g.coords[2 * j + 1]!;
-    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
+  return Math.abs(area) / 2;
 }
