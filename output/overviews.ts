@@ -46,6 +46,10 @@ export function reduceTile(
     return { values: any ? values : null, weights: null };
   }
   const outWeights = new Float32Array(half * half);
+  if (weights === null && tile instanceof Float32Array && hasNodata && nodata === nodata) {
+    any = reduceFullResolution(tile, tileSize, validCols, validRows, nodata!, values, outWeights);
+    return any ? { values, weights: outWeights } : { values: null, weights: null };
+  }
   for (let r = 0; r < outRows; r++) {
     const rows = Math.min(2, validRows - 2 * r);
     for (let c = 0; c < outCols; c++) {
@@ -69,6 +73,50 @@ export function reduceTile(
     }
   }
   return any ? { values, weights: outWeights } : { values: null, weights: null };
+}
+
+/**
+ * The common case of reduceTile, written for the JIT: a full-resolution Float32 tile (every
+ * valid cell weighs 1) with a numeric nodata; 2 x 2 blocks entirely inside the raster take the
+ * unrolled path. Returns whether any output cell holds data.
+ */
+function reduceFullResolution(
+  tile: Float32Array, tileSize: number, validCols: number, validRows: number, nodata: number,
+  values: Float32Array, outWeights: Float32Array,
+): boolean {
+  const half = tileSize >> 1;
+  const outCols = (validCols + 1) >> 1, outRows = (validRows + 1) >> 1;
+  let any = false;
+  for (let r = 0; r < outRows; r++) {
+    const fullRow = 2 * r + 1 < validRows;
+    const top = 2 * r * tileSize;
+    for (let c = 0; c < outCols; c++) {
+      let sum = 0, w = 0;
+      const at = top + 2 * c;
+      // Same order as the general loop (row by row), so both give identical sums.
+      const fullCol = 2 * c + 1 < validCols;
+      const a = tile[at]!;
+      if (a !== nodata && a === a) { sum += a; w++; }
+      if (fullCol) {
+        const b = tile[at + 1]!;
+        if (b !== nodata && b === b) { sum += b; w++; }
+      }
+      if (fullRow) {
+        const e = tile[at + tileSize]!;
+        if (e !== nodata && e === e) { sum += e; w++; }
+        if (fullCol) {
+          const d = tile[at + tileSize + 1]!;
+          if (d !== nodata && d === d) { sum += d; w++; }
+        }
+      }
+      if (w > 0) {
+        values[r * half + c] = sum / w;
+        outWeights[r * half + c] = w;
+        any = true;
+      }
+    }
+  }
+  return any;
 }
 
 export interface LevelShape {

@@ -233,6 +233,8 @@ function rasterSpec(group: GridGroup, first: RasterInfo) {
     originY: group.grid.originY - o.row0 * group.grid.cellHeight,
     cellWidth: group.grid.cellWidth, cellHeight: group.grid.cellHeight,
     nodata: RASTER_NODATA, geoKeys: first.geoKeyTags,
+    // The workers compress tiles without a predictor (see outputTiles in workers/count-task.ts).
+    predictor: 1 as const,
   };
 }
 

@@ -11,7 +11,6 @@ import { windowCellHa } from '../rasters/true-area.js';
 import { fillWindow } from './fill-window.js';
 import { OUTSIDE_SLOT, SLOTS, SlotMap } from './slots.js';
 import type { CountResult, CountTask, EpochCounts, OutputPlan, OutputTile, SourceRef, WorkerSetup } from './task-types.js';
-import { applyPredictor } from '../output/cog-tile.js';
 import { reduceTile } from '../output/overviews.js';
 import { TileSource } from './tile-source.js';
 import type { Window } from '../rasters/grid.js';
@@ -129,7 +128,6 @@ function slotValues(plan: OutputPlan, slotCodes: Float64Array, sources: SourceRe
 
 // One tile and one predictor buffer per worker thread, reused for every tile.
 let tileScratch = new Float32Array(0);
-let predicted = new Uint8Array(0);
 
 /**
  * Cut the window into output tiles of t/ha/yr inside the zones, nodata elsewhere: one epoch's
@@ -167,10 +165,12 @@ function outputTiles(
       }
       const tileCol = (w.col0 - plan.col0) / T + tx;
       const tileRow = (w.row0 - plan.row0) / T + ty;
-      if (predicted.length !== 4 * T * T) predicted = new Uint8Array(4 * T * T);
       tiles.push({
         index: tileRow * plan.tilesAcross + tileCol,
-        bytes: deflateSync(applyPredictor(tile, T, 3, predicted), { level: 1 }),
+        // Plain DEFLATE, no predictor: coefficient maps are piecewise constant, and on them the
+        // floating-point predictor made tiles 2.5x larger and 3x slower to compress (measured on
+        // the bench fixture: 96 kB in 4.6 ms vs 243 kB in 14.8 ms per 512 x 512 tile).
+        bytes: deflateSync(new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength), { level: 1 }),
         reduced: reduceTile(tile, null, T, cols, rows, nodata, 'average'),
       });
     }
