@@ -1,14 +1,10 @@
 #!/usr/bin/env node
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { generateDemo } from '../data/demo.js';
 import { parseRunArgs, renderUsage, type RunOptions } from './args.js';
-import { checkOutputs, renderChecks } from './check.js';
-import { compareRuns, readRunSummary, renderComparison, writeComparison } from './compare.js';
 import { UserError } from './errors.js';
 import { unitColumn } from './units.js';
 import { Reporter, runJson } from './report-progress.js';
-import { rebuildReport } from '../output/report/index.js';
 import { runPipeline, type RunResult } from './run.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -47,6 +43,7 @@ async function runCompare(rest: string[]): Promise<number> {
     } else files.push(arg);
   }
   if (files.length !== 2) throw new UserError(`compare needs two summary.json files (got ${files.length}). Usage: lucc-carbon compare A/summary.json B/summary.json [--out DIR] (default --out compare).`);
+  const { compareRuns, readRunSummary, renderComparison, writeComparison } = await import('./compare.js');
   const [a, b] = await Promise.all(files.map((f) => readRunSummary(resolve(f))));
   const comparison = compareRuns(a!, b!);
   const written = await writeComparison(comparison, out);
@@ -58,6 +55,7 @@ async function runCompare(rest: string[]): Promise<number> {
 async function runCheck(rest: string[]): Promise<number> {
   if (rest.length !== 1 || rest[0]!.startsWith('--')) throw new UserError('check needs one output folder. Usage: lucc-carbon check DIR (the --out folder of a finished run).');
   const dir = resolve(rest[0]!);
+  const { checkOutputs, renderChecks } = await import('./check.js');
   const results = await checkOutputs(dir);
   process.stdout.write(renderChecks(dir, results) + '\n');
   return results.every((r) => r.ok) ? 0 : 1;
@@ -68,6 +66,7 @@ async function runReport(rest: string[]): Promise<number> {
   const quiet = rest.includes('--quiet');
   const args = rest.filter((a) => a !== '--quiet');
   if (args.length !== 1 || args[0]!.startsWith('--')) throw new UserError('report needs one output folder. Usage: lucc-carbon report DIR [--quiet] (the --out folder of a finished run).');
+  const { rebuildReport } = await import('../output/report/index.js');
   const { path, bytes } = await rebuildReport(resolve(args[0]!), new Reporter(quiet));
   process.stdout.write(`${path} (${(bytes / 1024).toFixed(0)} KiB)\n`);
   return 0;
@@ -81,6 +80,7 @@ async function runDemo(rest: string[]): Promise<number> {
   const exists = await access(zones).then(() => true, () => false);
   if (!exists) {
     process.stderr.write(`Generating the demo region into ${dir} ...\n`);
+    const { generateDemo } = await import('../data/demo.js');
     const demo = await generateDemo(dir);
     zones = demo.zonesPath;
   }

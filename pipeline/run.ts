@@ -7,7 +7,6 @@ import { openRaster, type RasterInfo } from '../rasters/open.js';
 import { GeoTiffWriter } from '../output/geotiff-writer.js';
 import { writeZonesGeoJson } from '../output/zones-geojson.js';
 import { Staging } from '../output/staging.js';
-import { writeReport } from '../output/report/index.js';
 import type { CountResult, CountTask, OutputTile, WorkerSetup } from '../workers/task-types.js';
 import type { RunOptions } from './args.js';
 import { coefficientLut, loadCoefficients } from './coefficients.js';
@@ -131,7 +130,8 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
     const { writeFile } = await import('node:fs/promises');
     await writeFile(staging.path('summary.json'), JSON.stringify(summary, null, 2) + '\n');
     // The report reads what the run just staged (summary, rasters) and is committed with it.
-    if (opts.report) await writeReport(staging.dir, summary, { zones: zoneSet, progress: reporter, target: staging.path('report.html') });
+    // Loaded on demand: the report's modules are a good part of start-up time.
+    if (opts.report) await (await import('../output/report/index.js')).writeReport(staging.dir, summary, { zones: zoneSet, progress: reporter, target: staging.path('report.html') });
     const files = await staging.commit();
     return { tables, summary, files, blocksDecoded };
   } catch (err) {

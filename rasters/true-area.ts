@@ -1,6 +1,9 @@
 import proj4 from 'proj4';
 import type { Crs } from './crs.js';
+import type { AreaLattice } from './area-lattice.js';
 import type { Grid, Window } from './grid.js';
+
+export type { AreaLattice } from './area-lattice.js';
 
 /**
  * True (ellipsoidal) cell areas of a grid in a projection that does not preserve area.
@@ -13,19 +16,6 @@ import type { Grid, Window } from './grid.js';
  * interpolant's error bound, second differences estimating the curvature); the lattice is
  * refined until that bound is below `maxRelError`.
  */
-export interface AreaLattice {
-  /** Cells between lattice nodes. */
-  readonly step: number;
-  /** Grid cell (col, row) of node (0, 0): the window's corner. */
-  readonly col0: number;
-  readonly row0: number;
-  readonly nodeCols: number;
-  readonly nodeRows: number;
-  /** Hectares of the cell centred on each node, row-major. */
-  readonly ha: Float64Array;
-  /** Bound on the relative interpolation error. */
-  readonly errorBound: number;
-}
 
 export function areaLattice(crs: Crs, grid: Grid, extent: Window, maxRelError = 1e-7): AreaLattice {
   // Lon/lat on the CRS's own ellipsoid, whose radii the area element uses.
@@ -91,23 +81,4 @@ function bilinearBound(ha: Float64Array, cols: number, rows: number): number {
   }
   // With a single interior node in a direction the estimate is missing; never claim < 1e-12.
   return Math.max(worst, 1e-12);
-}
-
-/** Hectares of every cell of a window (row-major), interpolated from the lattice. */
-export function windowCellHa(lat: AreaLattice, w: Window, out: Float64Array): void {
-  const { step, nodeCols, ha } = lat;
-  for (let r = 0; r < w.rows; r++) {
-    const fy = (w.row0 + r - lat.row0) / step;
-    const j = Math.min(Math.floor(fy), lat.nodeRows - 2);
-    const ty = fy - j;
-    for (let c = 0; c < w.cols; c++) {
-      const fx = (w.col0 + c - lat.col0) / step;
-      const i = Math.min(Math.floor(fx), nodeCols - 2);
-      const tx = fx - i;
-      const k = j * nodeCols + i;
-      const top = ha[k]! + (ha[k + 1]! - ha[k]!) * tx;
-      const bottom = ha[k + nodeCols]! + (ha[k + nodeCols + 1]! - ha[k + nodeCols]!) * tx;
-      out[r * w.cols + c] = top + (bottom - top) * ty;
-    }
-  }
 }

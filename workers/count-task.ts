@@ -7,7 +7,7 @@ import { Spans } from '../boundaries/spans.js';
 import { zoneEdges, type ZoneEdges } from '../boundaries/edges.js';
 import { markSpans } from './count-kernel.js';
 import { countEpochs } from './count-epochs.js';
-import { windowCellHa } from '../rasters/true-area.js';
+import { windowCellHa } from '../rasters/area-lattice.js';
 import { fillWindow } from './fill-window.js';
 import { OUTSIDE_SLOT, SLOTS, SlotMap } from './slots.js';
 import type { CountResult, CountTask, EpochCounts, OutputPlan, OutputTile, SourceRef, WorkerSetup } from './task-types.js';

@@ -1,6 +1,6 @@
 import type { Window } from '../rasters/grid.js';
 import type { ZoneGeometry } from '../boundaries/zone-geometry.js';
-import type { AreaLattice } from '../rasters/true-area.js';
+import type { AreaLattice } from '../rasters/area-lattice.js';
 import type { PairCounts } from './transition-kernel.js';
 import type { Reduced } from '../output/overviews.js';
 
