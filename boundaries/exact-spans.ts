@@ -1,6 +1,6 @@
 import type { Window } from '../rasters/grid.js';
 import { EDGE_STRIDE as S, firstEdgeFrom, type ZoneEdges } from './edges.js';
-import type { Spans } from './spans.js';
+import { WEIGHT_QUANTUM, type Spans } from './spans.js';
 
 /**
  * Exact coverage: the fraction of each cell's area inside a zone, for the rows of one window.
@@ -145,14 +145,16 @@ class RowEvents {
   }
 }
 
-/** Exact zeros stay out; rounding noise around 1 (0.7 + 0.3) snaps to 1 for the fast loop. */
+/**
+ * Weights are rounded to WEIGHT_QUANTUM (see spans.ts), which also turns the rounding noise
+ * around 1 (0.7 + 0.3) into exactly 1 for the fast loop; zeros stay out.
+ */
 function emit(out: Spans, row: number, c0: number, c1: number, sum: number, colStart: number, colEnd: number): void {
   const a = Math.max(c0, colStart);
   const b = Math.min(c1, colEnd);
   if (b <= a) return;
-  let wgt = sum < 0 ? -sum : sum;
-  if (wgt < 1e-12) return;
-  if (wgt > 1 - 1e-12) wgt = 1;
+  const wgt = Math.min(1, Math.round((sum < 0 ? -sum : sum) / WEIGHT_QUANTUM) * WEIGHT_QUANTUM);
+  if (wgt === 0) return;
   out.push(row, a - colStart, b - colStart, wgt);
 }
 

@@ -1,4 +1,14 @@
 /**
+ * Fractional coverage weights are multiples of this (2^-36 of a cell, so a boundary cell's
+ * weight is off by at most 7e-12 of a cell). Sums of such weights are exact in doubles while
+ * they stay below 2^17 cells of fractional coverage per zone and class (a county's boundary
+ * holds a few thousand), and whole cells are counted apart as integers, so zone totals do not
+ * depend on the order in which windows are added up: the same for any number of workers and
+ * any task or tile layout.
+ */
+export const WEIGHT_QUANTUM = 2 ** -36;
+
+/**
  * Coverage of a window by one zone as runs of cells with one weight each:
  * [row, colStart, colEnd) triples in window coordinates plus the covered fraction of every cell
  * of the run (1 for interior runs; a fraction for the cells a boundary passes through).

@@ -25,6 +25,10 @@ export interface RunOptions {
   unit: 'C' | 'CO2';
   top: number;
   workers: number;
+  /** Redis URL of a distributed run (`--queue`); absent for a local run. */
+  queue?: string;
+  runId?: string;
+  resume: boolean;
   out: string;
   rasters: boolean;
   changeRasters: 'first-last' | 'all' | 'none';
@@ -85,7 +89,7 @@ async function mergeConfig(raw: Raw, path: string): Promise<void> {
     fileError(path, 'run configuration', err);
   }
   const base = dirname(path);
-  const abs = (p: unknown) => (typeof p === 'string' ? resolve(base, p) : p);
+  const abs = (p: unknown) => (typeof p === 'string' && !/^https?:\/\//i.test(p) ? resolve(base, p) : p);
   for (const [key, value] of Object.entries(doc)) {
     const spec = flag(key);
     if (!spec || key === 'config') throw new UserError(`${path}: unknown key "${key}". Keys are the flag names: ${RUN_FLAGS.map((f) => f.name).join(', ')}.`);
@@ -123,7 +127,7 @@ function validate(raw: Raw, cwd: string): RunOptions {
     const m = /^(\d{4})=(.+)$/.exec(String(v));
     if (!m) throw new UserError(`--raster ${String(v)}: expected YEAR=PATH, e.g. --raster 2000=lucc2000.tif.`);
     const year = Number(m[1]);
-    epochs.set(year, [...(epochs.get(year) ?? []), resolve(cwd, m[2]!)]);
+    epochs.set(year, [...(epochs.get(year) ?? []), /^https?:\/\//i.test(m[2]!) ? m[2]! : resolve(cwd, m[2]!)]);
   }
   const workersText = str('workers');
   const workers = workersText === undefined ? availableParallelism() : Number(workersText);
@@ -135,6 +139,9 @@ function validate(raw: Raw, cwd: string): RunOptions {
     const v = raw.get(name)?.[0];
     return v === undefined ? Boolean(def(name)) : v === true || v === 'true';
   };
+  for (const name of ['run-id', 'resume']) {
+    if (raw.has(name) && !raw.has('queue')) throw new UserError(`--${name} belongs to a distributed run: add --queue redis://HOST:PORT (the Redis the workers serve).`);
+  }
   return {
     epochs: [...epochs.entries()].sort((a, b) => a[0] - b[0]).map(([year, paths]) => ({ year, paths })),
     zones: resolve(cwd, str('zones')!),
@@ -150,6 +157,9 @@ function validate(raw: Raw, cwd: string): RunOptions {
     unit: (str('unit') ?? def('unit')) as 'C' | 'CO2',
     top,
     workers,
+    queue: str('queue'),
+    runId: str('run-id'),
+    resume: bool('resume'),
     out: resolve(cwd, str('out') ?? String(def('out'))),
     rasters: bool('rasters'),
     changeRasters: (str('change-rasters') ?? def('change-rasters')) as 'first-last' | 'all' | 'none',

@@ -52,7 +52,7 @@ export const messages = {
   ringCrossesItself: (file: string, feature: number, zoneId: string, x: number, y: number) =>
     `${file}: zone ${zoneId} (feature ${feature}) has a ring that crosses itself near (${x}, ${y}), such as a bow-tie, so which cells lie inside it is undefined. Repair the polygon, e.g. \`ogr2ogr -makevalid fixed.geojson ${file}\` or ST_MakeValid in PostGIS/QGIS, and run again.`,
   ringsCrossSlightly: (file: string, zones: number, where: string) =>
-    `${file}: ${zones} zone(s) have rings that cross themselves without twisting (a ring pinched against itself, a curl, or a twist under 0.1 % of its area) or cross each other (e.g. ${where}); they were counted as drawn, which may be off by the area of the overlaps. Repair them with \`ogr2ogr -makevalid fixed.geojson ${file}\` or ST_MakeValid to be exact.`,
+    `${file}: ${zones} zone(s) have rings that cross themselves without twisting (a ring pinched against itself, a curl, or a twist under 0.1 % of the zone's area) or cross each other (e.g. ${where}); they were counted as drawn, which may be off by the area of the overlaps. Repair them with \`ogr2ogr -makevalid fixed.geojson ${file}\` or ST_MakeValid to be exact.`,
   missingPrj: (file: string) =>
     `${file}: has no .prj file, so its coordinate system is unknown. Add the .prj that came with it, give the CRS with --zones-crs (e.g. --zones-crs EPSG:4326 for lon/lat), or write one with \`ogr2ogr -a_srs EPSG:XXXX fixed.shp ${file}\`.`,
   prjUnparsed: (prj: string, zonesFile: string, why: string) =>

@@ -3,10 +3,20 @@ import { nodataStandIn } from '../workers/fill-window.js';
 import type { CountResult, CountTask } from '../workers/task-types.js';
 import type { EpochPlan, Plan } from './plan.js';
 
-/** Coverage-weighted cells and hectares of one class in one zone and epoch. */
+/**
+ * Coverage-weighted cells and hectares of one class in one zone and epoch. Whole cells and
+ * fractional coverages are summed apart, each exactly (WEIGHT_QUANTUM in boundaries/spans.ts),
+ * so `cells` is the same whatever the order tasks were added in.
+ */
 export interface ClassTally {
-  cells: number;
+  whole: number;
+  frac: number;
+  readonly cells: number;
   areaHa: number;
+}
+
+export function newTally(): ClassTally {
+  return { whole: 0, frac: 0, areaHa: 0, get cells() { return this.whole + this.frac; } };
 }
 
 /** Per epoch and zone: class tallies, nodata and cells outside the raster. */
@@ -17,11 +27,9 @@ export interface ZoneTally {
 }
 
 /** A from -> to tally of one zone and epoch pair; code NO_DATA stands for nodata or outside the raster. */
-export interface TransitionTally {
+export interface TransitionTally extends ClassTally {
   from: number;
   to: number;
-  cells: number;
-  areaHa: number;
 }
 
 export const NO_DATA = -1;
@@ -41,7 +49,7 @@ export class Tallies {
 
   constructor(private readonly plan: Plan, zoneTotal: number) {
     this.byEpoch = plan.epochs.map(() => Array.from({ length: zoneTotal }, () => ({
-      classes: new Map<number, ClassTally>(), nodata: { cells: 0, areaHa: 0 }, outsideCells: 0,
+      classes: new Map<number, ClassTally>(), nodata: newTally(), outsideCells: 0,
     })));
     this.byPair = plan.pairs.map(() => Array.from({ length: zoneTotal }, () => new Map<number, TransitionTally>()));
     // epochOf[group][indexInGroup] -> EpochPlan
@@ -61,16 +69,18 @@ export class Tallies {
         const tally = zoneTallies[zone]!;
         const base = zi * SLOTS;
         for (let s = 0; s < SLOTS; s++) {
-          const cells = counts.counts[base + s]!;
-          if (cells === 0) continue;
-          if (s === OUTSIDE_SLOT) { tally.outsideCells += cells; continue; }
+          const whole = counts.counts[base + s]!;
+          const frac = counts.fracCells[base + s]!;
+          if (whole === 0 && frac === 0) continue;
+          if (s === OUTSIDE_SLOT) { tally.outsideCells += whole + frac; continue; }
           // Constant cell areas are applied once, to the total (tables.ts), so they add no rounding here.
           const areaHa = counts.areasHa ? counts.areasHa[base + s]! : 0;
           const code = counts.slotCodes[s]!;
           const target = code === nodata || code === nodataStandIn || Number.isNaN(code)
             ? tally.nodata
-            : tally.classes.get(code) ?? tally.classes.set(code, { cells: 0, areaHa: 0 }).get(code)!;
-          target.cells += cells;
+            : tally.classes.get(code) ?? tally.classes.set(code, newTally()).get(code)!;
+          target.whole += whole;
+          target.frac += frac;
           target.areaHa += areaHa;
         }
       });
@@ -100,13 +110,15 @@ export class Tallies {
         for (let i = 0; i < nFrom; i++) {
           for (let j = 0; j < nTo; j++) {
             const k = base + i * nTo + j;
-            const cells = counts.cells[k]!;
-            if (cells === 0) continue;
+            const whole = counts.cells[k]!;
+            const frac = counts.fracCells[k]!;
+            if (whole === 0 && frac === 0) continue;
             const from = fromCodes[i]!;
             const to = toCodes[j]!;
             const key = (from + 1) * 65537 + (to + 1);
-            const t = map.get(key) ?? map.set(key, { from, to, cells: 0, areaHa: 0 }).get(key)!;
-            t.cells += cells;
+            const t = map.get(key) ?? map.set(key, Object.assign(newTally(), { from, to })).get(key)!;
+            t.whole += whole;
+            t.frac += frac;
             if (counts.areasHa) t.areaHa += counts.areasHa[k]!;
           }
         }

@@ -18,6 +18,7 @@ export class Reporter {
   private lastPrint = 0;
   private lastMilestone = 0;
   private active = false;
+  private detail = '';
 
   constructor(private readonly quiet: boolean, private readonly stream: NodeJS.WriteStream = process.stderr) {}
 
@@ -35,6 +36,11 @@ export class Reporter {
     this.warnings.push(message);
     this.clearBar();
     this.stream.write(`warning: ${message}\n`);
+  }
+
+  /** A short status shown after the counts, e.g. the workers a distributed run has seen. */
+  note(detail: string): void {
+    this.detail = detail;
   }
 
   start(phase: string, total: number, unit = 'tiles'): void {
@@ -97,7 +103,7 @@ export class Reporter {
     const s = (now - this.started) / 1000;
     const rate = this.done / Math.max(s, 1e-9);
     const eta = this.done > 0 && this.done < this.total ? `  ETA ${formatSeconds((this.total - this.done) / rate)}` : '';
-    return `${this.done}/${this.total} ${this.unit}  ${this.done > 0 ? rate.toFixed(1) : '–'}/s${eta}`;
+    return `${this.done}/${this.total} ${this.unit}  ${this.done > 0 ? rate.toFixed(1) : '–'}/s${eta}${this.detail ? `  ${this.detail}` : ''}`;
   }
 
   /** A warning or info line in the middle of a bar starts on a clean line. */

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Piscina } from 'piscina';
 import { readZones } from '../boundaries/read-zones.js';
 import { openRaster, type RasterInfo } from '../rasters/open.js';
+import { isUrl } from '../rasters/remote.js';
+import { PoolExecutor, type TaskExecutor } from '../workers/executor.js';
 import { GeoTiffWriter } from '../output/geotiff-writer.js';
 import { writeZonesGeoJson } from '../output/zones-geojson.js';
 import { Staging } from '../output/staging.js';
@@ -13,7 +14,6 @@ import { coefficientLut, loadCoefficients } from './coefficients.js';
 import { UserError, messages } from './errors.js';
 import { Tallies } from './merge.js';
 import { makePlan, type GridGroup, type Plan } from './plan.js';
-import { projectRoot } from './paths.js';
 import { OUTPUTS } from './spec.js';
 import { buildTables, type Tables } from './tables.js';
 import { buildTransitions } from './transitions.js';
@@ -22,6 +22,7 @@ import { buildFigures, topConversions } from './figures.js';
 import { hasIntervals } from './intervals.js';
 import { scaleCoefficients, unitColumn, writeUnitCsv } from './units.js';
 import type { Reporter } from './report-progress.js';
+import { QUEUE_IN_FLIGHT, QueueExecutor, RemoteTaskFailure } from './queue-executor.js';
 
 export const RASTER_NODATA = -9999;
 
@@ -41,7 +42,7 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
   zoneSet.warnings.forEach((w) => reporter.warn(w));
   const epochFiles = await Promise.all(opts.epochs.map(async (e) => ({ year: e.year, files: await Promise.all(e.paths.map(openRaster)) })));
   new Set(epochFiles.flatMap((e) => e.files.flatMap((f) => f.warnings))).forEach((w) => reporter.warn(w));
-  guardOutFolder(opts.out, [opts.zones, ...opts.epochs.flatMap((e) => e.paths)]);
+  guardOutFolder(opts.out, [opts.zones, ...opts.epochs.flatMap((e) => e.paths)].filter((p) => !isUrl(p)));
   const plan = makePlan(epochFiles, zoneSet, { coverage: opts.coverage, cellArea: opts.cellArea, extent: opts.extent, rasters: opts.rasters, nodataOut: RASTER_NODATA });
   for (const g of plan.groups) {
     if (g.zonesOutside.length === 0) continue;
@@ -55,14 +56,21 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
   const writers: (GeoTiffWriter | null)[] = [];
   const changeWriters = new Map<number, GeoTiffWriter[]>();
   const changePairs = changeRasterPairs(plan, opts.changeRasters ?? 'first-last');
-  const hashes = Promise.all([opts.zones, ...epochFiles.flatMap((e) => e.files.map((f) => f.path))].map(sha256));
-  const pool = new Piscina({
-    filename: workerFile(),
-    minThreads: opts.workers,
-    maxThreads: opts.workers,
-    idleTimeout: 60_000,
-    workerData: workerSetup(plan, table, opts),
-  });
+  // Remote rasters are not downloaded whole just to hash them: their sha256 stays null (summary.json says why).
+  const hashes = Promise.all([opts.zones, ...epochFiles.flatMap((e) => e.files.map((f) => f.path))].filter((p) => !isUrl(p)).map(sha256));
+  const setup = workerSetup(plan, table, opts);
+  let executor: TaskExecutor;
+  try {
+    executor = opts.queue
+      ? await QueueExecutor.open({
+        url: opts.queue, runId: opts.runId, resume: opts.resume, setup, tasks: plan.tasks, reporter,
+        rasters: epochFiles.flatMap((e) => e.files.map((f) => f.path)),
+      })
+      : new PoolExecutor(setup, opts.workers);
+  } catch (err) {
+    await staging.abort();
+    throw err;
+  }
   try {
     for (const epoch of plan.epochs) {
       const group = plan.groups[epoch.group]!;
@@ -80,7 +88,7 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
     const tallies = new Tallies(plan, zoneSet.zones.length);
     let blocksDecoded = 0;
     const phasesMs = { decode: 0, assemble: 0, coverage: 0, count: 0, output: 0 };
-    await runTasks(pool, plan.tasks, opts.workers * 3, reporter, signal, async (task, result) => {
+    await runTasks(executor, plan.tasks, opts.queue ? QUEUE_IN_FLIGHT : opts.workers * 3, reporter, signal, async (task, result) => {
       tallies.add(task, result);
       blocksDecoded += result.blocksDecoded;
       for (const k of Object.keys(phasesMs) as (keyof typeof phasesMs)[]) phasesMs[k] += result.phasesMs[k];
@@ -139,13 +147,13 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
     await staging.abort();
     throw err;
   } finally {
-    await pool.destroy();
+    await executor.close();
   }
 }
 
 /** Submit tasks with a bounded number in flight; hand results on in task order. */
 async function runTasks(
-  pool: Piscina, tasks: CountTask[], inFlight: number, reporter: Reporter, signal: AbortSignal | undefined,
+  pool: TaskExecutor, tasks: CountTask[], inFlight: number, reporter: Reporter, signal: AbortSignal | undefined,
   onResult: (task: CountTask, result: CountResult) => Promise<void>,
 ): Promise<void> {
   const done = new Map<number, CountResult>();
@@ -199,6 +207,9 @@ function workerFailure(task: CountTask, err: unknown): unknown {
   if (msg.startsWith('[user] ')) return new UserError(msg.slice(7));
   const files = task.epochs.flat().map((s) => s.path).join(', ');
   const where = `window of ${task.window.cols} x ${task.window.rows} cells at column ${task.window.col0}, row ${task.window.row0} of ${files}`;
+  if (err instanceof RemoteTaskFailure) {
+    return new UserError(`Task ${task.id}, the ${where}, failed ${err.attempts} times on the queue's workers (${msg}). Check that every worker machine can read these rasters (same paths, or http(s) URLs), and the files with \`gdalinfo -checksum\`.`);
+  }
   if (/worker exited|terminated|out of memory|ERR_WORKER/i.test(msg)) {
     // The thread itself died (out of memory, a native crash): say where, without a JS stack.
     return new UserError(`A worker thread died while counting the ${where} (${msg}). If memory ran out, run with fewer --workers; otherwise the file may be damaged: check it with \`gdalinfo -checksum\`.`, 1);
@@ -245,11 +256,6 @@ function workerSetup(plan: Plan, table: Parameters<typeof coefficientLut>[0], op
     coefficientByCode: coefficientLut(table),
     unmappedCoefficient: opts.unmapped === 'zero' ? 0 : null,
   };
-}
-
-/** The compiled worker entry (tests import the TypeScript sources, workers always run from dist/). */
-function workerFile(): string {
-  return resolve(projectRoot(), 'dist/workers/count-task.js');
 }
 
 function guardOutFolder(out: string, inputs: string[]): void {

@@ -43,12 +43,13 @@ export function buildSummary(s: SummaryInput) {
     tool: { name: 'lucc-carbon', version: toolVersion() },
     settings: {
       coverage: s.opts.coverage, extent: s.opts.extent, unmapped: s.opts.unmapped,
-      workers: s.opts.workers, coefficients: s.table.source, rasters: s.opts.rasters, unit, top: s.opts.top,
+      workers: s.opts.workers, ...(s.opts.queue ? { queue: s.opts.queue } : {}), coefficients: s.table.source, rasters: s.opts.rasters, unit, top: s.opts.top,
       coefficient_ranges: intervals,
     },
     inputs: {
       rasters: s.plan.epochs.flatMap((e) => e.files.map((f) => ({
         year: e.year, path: f.path, size_bytes: f.sizeBytes, sha256: hashOf.get(f.path) ?? null,
+        ...(/^https?:\/\//i.test(f.path) ? { sha256_note: 'remote input (http range reads): not downloaded whole to hash; identify it by URL, size and ETag' } : {}),
         crs_proj4: f.crs.proj4, origin: [f.grid.originX, f.grid.originY], cell_size: [f.grid.cellWidth, f.grid.cellHeight],
         cols: f.grid.cols, rows: f.grid.rows, nodata: f.nodata, compression: f.compression,
         block: [f.blockWidth, f.blockHeight], tiled: f.tiled, cell_type: `${f.sampleKind}${f.bitsPerSample}`,

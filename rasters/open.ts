@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
-import { fromFile, type GeoTIFFImage } from 'geotiff';
+import { fromFile, fromUrl, type GeoTIFFImage } from 'geotiff';
 import { UserError, fileError, messages } from '../pipeline/errors.js';
 import { crsFromGeoKeys, type Crs } from './crs.js';
 import { SUPPORTED_COMPRESSION } from './decoders.js';
 import type { Grid } from './grid.js';
 import { checkTiffStructure, type TagCounts } from './tiff-structure.js';
+import { isUrl, remoteStat } from './remote.js';
 
 export type SampleKind = 'uint' | 'int' | 'float';
 
@@ -37,7 +38,9 @@ const SAMPLE_KIND: Record<number, SampleKind> = { 1: 'uint', 2: 'int', 3: 'float
 
 export async function openRaster(path: string): Promise<RasterInfo> {
   let sizeBytes: number;
-  try {
+  // An http(s) URL: size from HEAD, everything else by range requests (rasters/remote.ts).
+  if (isUrl(path)) sizeBytes = (await remoteStat(path)).sizeBytes;
+  else try {
     const s = await stat(path);
     if (s.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     sizeBytes = s.size;
@@ -55,7 +58,7 @@ export async function openRaster(path: string): Promise<RasterInfo> {
   let image: GeoTIFFImage;
   let close: () => unknown = () => undefined;
   try {
-    const tiff = await fromFile(path);
+    const tiff = isUrl(path) ? await fromUrl(path) : await fromFile(path);
     close = () => tiff.close?.();
     image = await tiff.getImage(0);
   } catch (err) {

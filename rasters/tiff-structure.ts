@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { UserError, messages } from '../pipeline/errors.js';
+import { fetchRange, isUrl } from './remote.js';
 
 /** Bytes per value of each TIFF field type (BYTE ... IFD8). */
 const TYPE_BYTES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
@@ -13,9 +14,10 @@ export type TagCounts = Map<number, number>;
  * and that every tag's values do; returns the value count of each tag.
  */
 export async function checkTiffStructure(path: string, sizeBytes: number): Promise<TagCounts> {
-  const fh = await open(path, 'r');
+  const fh = isUrl(path) ? null : await open(path, 'r');
   try {
     const read = async (at: number, length: number): Promise<Buffer> => {
+      if (!fh) return readRemote(path, at, length);
       const b = Buffer.alloc(length);
       await fh.read(b, 0, length, at);
       return b;
@@ -62,6 +64,16 @@ export async function checkTiffStructure(path: string, sizeBytes: number): Promi
     }
     return counts;
   } finally {
-    await fh.close();
+    await fh?.close();
+  }
+}
+
+/** A header range of a remote file; a failed request is the input's problem, named as such. */
+async function readRemote(url: string, at: number, length: number): Promise<Buffer> {
+  if (length === 0) return Buffer.alloc(0);
+  try {
+    return await fetchRange(url, at, length);
+  } catch (err) {
+    throw new UserError(`${url}: cannot read the TIFF header by range request (${(err as Error)?.message ?? String(err)}). Serve the file from a server that supports HTTP Range requests (any static file server or object store does).`);
   }
 }

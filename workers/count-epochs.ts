@@ -4,8 +4,10 @@ import { SLOTS } from './slots.js';
 import { countPair, type PairCounts } from './transition-kernel.js';
 
 export interface EpochTally {
-  /** [zone x SLOTS] coverage-weighted cells. */
+  /** [zone x SLOTS] whole cells (coverage 1). */
   counts: Float64Array;
+  /** Same layout, the sum of fractional coverages (kept apart: see WEIGHT_QUANTUM). */
+  fracCells: Float64Array;
   /** Same layout, hectares, when cell area varies. */
   areasHa: Float64Array | null;
 }
@@ -37,14 +39,15 @@ export function countEpochs(inp: CountInput): { epochs: EpochTally[]; pairs: Pai
   if (inp.pairs.length === 0) {
     const epochs = inp.slots.map((slots) => {
       const counts = new Float64Array(nZones * SLOTS);
+      const fracCells = new Float64Array(nZones * SLOTS);
       const areasHa = variable ? new Float64Array(nZones * SLOTS) : null;
       for (let z = 0; z < nZones; z++) {
         const zs = spans[z]!;
-        if (cellHa) countSpansWithCellArea(slots, stride, zs.runs, zs.weights, zs.count, counts, areasHa!, z * SLOTS, cellHa);
-        else if (rowHa) countSpansWithArea(slots, stride, zs.runs, zs.weights, zs.count, counts, areasHa!, z * SLOTS, rowHa);
-        else countSpans(slots, stride, zs.runs, zs.weights, zs.count, counts, z * SLOTS);
+        if (cellHa) countSpansWithCellArea(slots, stride, zs.runs, zs.weights, zs.count, counts, fracCells, areasHa!, z * SLOTS, cellHa);
+        else if (rowHa) countSpansWithArea(slots, stride, zs.runs, zs.weights, zs.count, counts, fracCells, areasHa!, z * SLOTS, rowHa);
+        else countSpans(slots, stride, zs.runs, zs.weights, zs.count, counts, fracCells, z * SLOTS);
       }
-      return { counts, areasHa };
+      return { counts, fracCells, areasHa };
     });
     return { epochs, pairs: [] };
   }
@@ -65,6 +68,7 @@ function marginal(pair: PairCounts, toSide: boolean, nZones: number): EpochTally
   const nFrom = pair.fromSlots.length;
   const nTo = pair.toSlots.length;
   const counts = new Float64Array(nZones * SLOTS);
+  const fracCells = new Float64Array(nZones * SLOTS);
   const areasHa = pair.areasHa ? new Float64Array(nZones * SLOTS) : null;
   for (let z = 0; z < nZones; z++) {
     const base = z * nFrom * nTo;
@@ -73,9 +77,10 @@ function marginal(pair: PairCounts, toSide: boolean, nZones: number): EpochTally
         const k = base + i * nTo + j;
         const slot = toSide ? pair.toSlots[j]! : pair.fromSlots[i]!;
         counts[z * SLOTS + slot]! += pair.cells[k]!;
+        fracCells[z * SLOTS + slot]! += pair.fracCells[k]!;
         if (areasHa) areasHa[z * SLOTS + slot]! += pair.areasHa![k]!;
       }
     }
   }
-  return { counts, areasHa };
+  return { counts, fracCells, areasHa };
 }

@@ -1,18 +1,19 @@
 import { SLOTS } from './slots.js';
 
 /**
- * The per-cell loops: one pass over runs of cells, `counts[base + slot] += weight`. Plain
- * typed arrays and locals only; nothing is allocated inside (flatbush's search loop habit).
- * Runs are [row, colStart, colEnd) triples in window coordinates with one coverage weight each;
- * interior runs (weight 1) take the increment loop, boundary cells the weighted one.
+ * The per-cell loops: one pass over runs of cells, `whole[base + slot]++` for interior runs
+ * (weight 1) and `frac[base + slot] += weight` for boundary cells. The two are kept apart so
+ * both sums stay exact (see WEIGHT_QUANTUM in boundaries/spans.ts). Plain typed arrays and
+ * locals only; nothing is allocated inside (flatbush's search loop habit). Runs are
+ * [row, colStart, colEnd) triples in window coordinates with one coverage weight each.
  */
 export function countSpans(
   slots: Uint16Array, stride: number, runs: Int32Array, weights: Float64Array, nRuns: number,
-  counts: Float64Array, base: number,
+  whole: Float64Array, frac: Float64Array, base: number,
 ): void {
   // Whole cells go to four interleaved Int32 histograms: neighbouring cells mostly share a
   // class, and a single counter would make each increment wait for the previous store to the
-  // same address (about 2.5x slower, measured); they are folded into `counts` at the end.
+  // same address (about 2.5x slower, measured); they are folded into `whole` at the end.
   const h = wholeCells;
   for (let s = 0; s < nRuns; s++) {
     const rowOffset = runs[3 * s]! * stride;
@@ -28,13 +29,13 @@ export function countSpans(
       }
       for (; i < end; i++) h[slots[i]!]!++;
     } else {
-      for (; i < end; i++) counts[base + slots[i]!]! += w;
+      for (; i < end; i++) frac[base + slots[i]!]! += w;
     }
   }
   for (let k = 0; k < SLOTS; k++) {
-    const whole = h[k]! + h[SLOTS + k]! + h[2 * SLOTS + k]! + h[3 * SLOTS + k]!;
-    if (whole !== 0) {
-      counts[base + k]! += whole;
+    const n = h[k]! + h[SLOTS + k]! + h[2 * SLOTS + k]! + h[3 * SLOTS + k]!;
+    if (n !== 0) {
+      whole[base + k]! += n;
       h[k] = h[SLOTS + k] = h[2 * SLOTS + k] = h[3 * SLOTS + k] = 0;
     }
   }
@@ -45,17 +46,18 @@ const wholeCells = new Int32Array(4 * SLOTS);
 /** As countSpans, also adding each cell's covered area (hectares per cell, one value per window row). */
 export function countSpansWithArea(
   slots: Uint16Array, stride: number, runs: Int32Array, weights: Float64Array, nRuns: number,
-  counts: Float64Array, areasHa: Float64Array, base: number, rowHa: Float64Array,
+  whole: Float64Array, frac: Float64Array, areasHa: Float64Array, base: number, rowHa: Float64Array,
 ): void {
   for (let s = 0; s < nRuns; s++) {
     const row = runs[3 * s]!;
     const w = weights[s]!;
     const ha = rowHa[row]! * w;
+    const cells = w === 1 ? whole : frac;
     const rowOffset = row * stride;
     const end = rowOffset + runs[3 * s + 2]!;
     for (let i = rowOffset + runs[3 * s + 1]!; i < end; i++) {
       const k = base + slots[i]!;
-      counts[k]! += w;
+      cells[k]! += w;
       areasHa[k]! += ha;
     }
   }
@@ -64,15 +66,16 @@ export function countSpansWithArea(
 /** As countSpans, also adding each cell's covered area from a per-cell area window (hectares). */
 export function countSpansWithCellArea(
   slots: Uint16Array, stride: number, runs: Int32Array, weights: Float64Array, nRuns: number,
-  counts: Float64Array, areasHa: Float64Array, base: number, cellHa: Float64Array,
+  whole: Float64Array, frac: Float64Array, areasHa: Float64Array, base: number, cellHa: Float64Array,
 ): void {
   for (let s = 0; s < nRuns; s++) {
     const rowOffset = runs[3 * s]! * stride;
     const w = weights[s]!;
+    const cells = w === 1 ? whole : frac;
     const end = rowOffset + runs[3 * s + 2]!;
     for (let i = rowOffset + runs[3 * s + 1]!; i < end; i++) {
       const k = base + slots[i]!;
-      counts[k]! += w;
+      cells[k]! += w;
       areasHa[k]! += w * cellHa[i]!;
     }
   }

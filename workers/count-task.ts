@@ -95,7 +95,7 @@ export function createCounter(setup: WorkerSetup) {
     const pairs = tallies.pairs;
     lap('count');
     const epochs: EpochCounts[] = tallies.epochs.map((t, e) => ({
-      counts: t.counts, areasHa: t.areasHa, slotCodes: slotMaps[e]!.codes,
+      counts: t.counts, fracCells: t.fracCells, areasHa: t.areasHa, slotCodes: slotMaps[e]!.codes,
       tiles: task.output && mask ? outputTiles(task.output, w, mask, slotBuffers[e]!, slotValues(task.output, slotMaps[e]!.codes, task.epochs[e]!, setup), null) : [],
     }));
     const changeTiles = (task.output?.changePairs ?? []).map(([a, b]) => outputTiles(task.output!, w, mask!, slotBuffers[b]!,
@@ -186,11 +186,11 @@ export default async function run(task: CountTask): Promise<unknown> {
   const result = await counter(task);
   const buffers: ArrayBufferLike[] = [];
   for (const p of result.pairs) {
-    buffers.push(p.cells.buffer);
+    buffers.push(p.cells.buffer, p.fracCells.buffer);
     if (p.areasHa) buffers.push(p.areasHa.buffer);
   }
   for (const e of result.epochs) {
-    buffers.push(e.counts.buffer);
+    buffers.push(e.counts.buffer, e.fracCells.buffer);
     if (e.areasHa) buffers.push(e.areasHa.buffer);
   }
   for (const t of [...result.epochs.flatMap((e) => e.tiles), ...result.changeTiles.flat()]) {

@@ -55,8 +55,10 @@ export interface CountTask {
 }
 
 export interface EpochCounts {
-  /** [zone-in-task x SLOTS] coverage-weighted cell counts. */
+  /** [zone-in-task x SLOTS] whole cells (coverage 1). */
   counts: Float64Array;
+  /** Same layout, the sum of fractional coverages (kept apart so sums are exact). */
+  fracCells: Float64Array;
   /** Same layout, hectares; present when cell area varies (by row, or by cell). */
   areasHa: Float64Array | null;
   /** Code of each slot (NaN = unused). */

@@ -1,15 +1,18 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
-import { fromFile, getDecoder, type BaseDecoder } from 'geotiff';
+import { fromFile, fromUrl, getDecoder, type BaseDecoder } from 'geotiff';
 import { messages } from '../pipeline/errors.js';
 import { registerDecoders } from '../rasters/decoders.js';
+import { fetchRange, isUrl, remoteStat } from '../rasters/remote.js';
 import { userFailure } from './slots.js';
 
 export type CellArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
 /** What a worker keeps per open file: its block table, cell type and a decoder. */
 interface OpenRaster {
+  /** -1 for a URL, whose blocks come by range request. */
   fd: number;
+  url: string | null;
   sizeBytes: number;
   width: number;
   height: number;
@@ -78,14 +81,15 @@ export class TileSource {
 
   async close(): Promise<void> {
     for (const r of this.open.values()) {
-      try { closeSync((await r).fd); } catch { /* already failed or closed */ }
+      try { const { fd } = await r; if (fd >= 0) closeSync(fd); } catch { /* already failed or closed */ }
     }
     this.open.clear();
   }
 }
 
 async function openRaster(path: string): Promise<OpenRaster> {
-  const tiff = await fromFile(path);
+  const url = isUrl(path) ? path : null;
+  const tiff = url ? await fromUrl(url) : await fromFile(path);
   try {
     const image = await tiff.getImage(0);
     const fd = image.getFileDirectory();
@@ -104,10 +108,11 @@ async function openRaster(path: string): Promise<OpenRaster> {
     });
     const numbers = async (tag: string): Promise<Float64Array> =>
       Float64Array.from((await fd.loadValue(tag as never)) as ArrayLike<number | bigint>, Number);
-    const handle = openSync(path, 'r');
+    const handle = url ? -1 : openSync(path, 'r');
     return {
       fd: handle,
-      sizeBytes: fstatSync(handle).size,
+      url,
+      sizeBytes: url ? (await remoteStat(url)).sizeBytes : fstatSync(handle).size,
       width: image.getWidth(),
       height: image.getHeight(),
       blockWidth,
@@ -153,8 +158,13 @@ async function readBlock(r: OpenRaster, bx: number, by: number): Promise<{ cells
       if (r.format !== 3 && empty[0] !== r.nodata) empty.fill(0);
     }
   } else {
-    const raw = Buffer.allocUnsafeSlow(byteCount);
-    if (readSync(r.fd, raw, 0, byteCount, offset) !== byteCount) throw new Error(`short read of ${byteCount} bytes at byte ${offset}`);
+    let raw: Buffer;
+    if (r.url) {
+      raw = await fetchRange(r.url, offset, byteCount);
+    } else {
+      raw = Buffer.allocUnsafeSlow(byteCount);
+      if (readSync(r.fd, raw, 0, byteCount, offset) !== byteCount) throw new Error(`short read of ${byteCount} bytes at byte ${offset}`);
+    }
     if (r.compression === 1) {
       data = raw.buffer;
     } else if ((r.compression === 8 || r.compression === 32946) && r.predictor === 1) {

@@ -15,8 +15,10 @@ export interface PairCounts {
   /** Slot of each dense row (from) and column (to). */
   fromSlots: Int32Array;
   toSlots: Int32Array;
-  /** [zone x from x to], coverage-weighted cells. */
+  /** [zone x from x to], whole cells (coverage 1). */
   cells: Float64Array;
+  /** Same layout, the sum of fractional coverages (kept apart: see WEIGHT_QUANTUM). */
+  fracCells: Float64Array;
   areasHa: Float64Array | null;
 }
 
@@ -57,7 +59,8 @@ export function pairKernel(
       const rowWeight = rowHa ? rowHa[row]! * w : 0;
       for (let i = rowOffset + runs[3 * s + 1]!; i < end; i++) {
         const k = from[i]! * SLOTS + to[i]!;
-        m[k]! += w;
+        if (w === 1) m4[k]!++;
+        else m[k]! += w;
         ha[k]! += cellHa ? cellHa[i]! * w : rowWeight;
       }
     }
@@ -74,28 +77,30 @@ export function countPair(
   rowHa: Float64Array | null, cellHa: Float64Array | null,
 ): PairCounts {
   const variable = rowHa !== null || cellHa !== null;
-  const perZone: { keys: Int32Array; cells: Float64Array; ha: Float64Array | null }[] = [];
+  const perZone: { keys: Int32Array; whole: Float64Array; frac: Float64Array; ha: Float64Array | null }[] = [];
   const usedFrom = new Uint8Array(SLOTS);
   const usedTo = new Uint8Array(SLOTS);
   for (const z of zoneRuns) {
     pairKernel(from, to, stride, z.runs, z.weights, z.count, rowHa, cellHa);
     const keys: number[] = [];
-    const cells: number[] = [];
+    const wholes: number[] = [];
+    const fracs: number[] = [];
     const ha: number[] = [];
     const m4 = scratchWhole;
     for (let k = 0; k < PAIR_SIZE; k++) {
       const whole = m4[k]! + m4[PAIR_SIZE + k]! + m4[2 * PAIR_SIZE + k]! + m4[3 * PAIR_SIZE + k]!;
-      const c = whole + scratchCells[k]!;
-      if (c === 0) continue;
+      const frac = scratchCells[k]!;
+      if (whole === 0 && frac === 0) continue;
       if (whole !== 0) m4[k] = m4[PAIR_SIZE + k] = m4[2 * PAIR_SIZE + k] = m4[3 * PAIR_SIZE + k] = 0;
       keys.push(k);
-      cells.push(c);
+      wholes.push(whole);
+      fracs.push(frac);
       scratchCells[k] = 0;
       if (variable) { ha.push(scratchHa[k]!); scratchHa[k] = 0; }
       usedFrom[(k / SLOTS) | 0] = 1;
       usedTo[k % SLOTS] = 1;
     }
-    perZone.push({ keys: Int32Array.from(keys), cells: Float64Array.from(cells), ha: variable ? Float64Array.from(ha) : null });
+    perZone.push({ keys: Int32Array.from(keys), whole: Float64Array.from(wholes), frac: Float64Array.from(fracs), ha: variable ? Float64Array.from(ha) : null });
   }
   const fromSlots = slotsUsed(usedFrom);
   const toSlots = slotsUsed(usedTo);
@@ -103,16 +108,18 @@ export function countPair(
   const toIndex = indexOf(toSlots);
   const size = fromSlots.length * toSlots.length;
   const cells = new Float64Array(zoneRuns.length * size);
+  const fracCells = new Float64Array(zoneRuns.length * size);
   const areasHa = variable ? new Float64Array(zoneRuns.length * size) : null;
   perZone.forEach((z, zi) => {
     for (let j = 0; j < z.keys.length; j++) {
       const k = z.keys[j]!;
       const at = zi * size + fromIndex[(k / SLOTS) | 0]! * toSlots.length + toIndex[k % SLOTS]!;
-      cells[at] = z.cells[j]!;
+      cells[at] = z.whole[j]!;
+      fracCells[at] = z.frac[j]!;
       if (areasHa) areasHa[at] = z.ha![j]!;
     }
   });
-  return { fromSlots, toSlots, cells, areasHa };
+  return { fromSlots, toSlots, cells, fracCells, areasHa };
 }
 
 function slotsUsed(used: Uint8Array): Int32Array {

@@ -6,8 +6,6 @@ import { reportData, type ReportSummary } from './data.js';
 import { renderPage } from './html.js';
 import { renderMaps, type Progress } from './maps.js';
 
-export type { Progress } from './maps.js';
-
 const SILENT: Progress = { start: () => undefined, tick: () => undefined, end: () => undefined };
 
 export interface ReportOptions {

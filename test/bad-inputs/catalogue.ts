@@ -242,6 +242,11 @@ export const CATALOGUE: BadInput[] = [
       return { args: c.args({ rasters: [[2018, raster]], zones: join(REAL, 'derived/concelhos-sao-miguel.geojson'), extra: ['--unmapped', 'zero', '--no-rasters'] }), names: raster };
     },
   },
+  {
+    name: 'raster: GDAL_NODATA stored as SHORT numbers, not text (fuzz seed 1091: geotiff.js threw in the worker): ignored with a warning', outcome: 'ok',
+    message: /declares nodata "45,49,50,56"/, noNodata: true,
+    build: tiffCase({ tags: [[42113, 3, [45, 49, 50, 56]]], cells: Array.from(sceneTiffCellsWithoutNodata()) }),
+  },
   { name: 'raster: no georeferencing (no pixel scale, tie point or transformation)', outcome: 'error', message: /has no georeferencing/, build: tiffCase({ georef: null }) },
   {
     name: 'raster: rotated geotransform', outcome: 'error', message: /has a rotated or sheared geotransform/,
@@ -302,6 +307,36 @@ export const CATALOGUE: BadInput[] = [
       const [outer] = fs[1]!.geometry!.coordinates as number[][][];
       const bow = [outer![0]!, outer![2]!, outer![1]!, outer![3]!, outer![0]!];
       return c.collection([fs[0], { ...fs[1], geometry: { type: 'Polygon', coordinates: [bow] } }]);
+    }),
+  },
+  {
+    name: 'zones: the real DataV Sichuan file, whose rings pinch against themselves: counted as drawn, with a warning', outcome: 'ok',
+    message: /510000\.json: 4 zone\(s\) have rings that cross themselves without twisting/,
+    needs: ['datav-gmap/510000.json', 'resdc-landuse-sichuan-chongqing-300m/landuse2000.tif'],
+    build: (c) => {
+      const zones = join(REAL, 'datav-gmap/510000.json');
+      return { args: c.args({ rasters: [[2000, join(REAL, 'resdc-landuse-sichuan-chongqing-300m/landuse2000.tif')]], zones, extra: ['--unmapped', 'zero', '--coverage', 'center', '--no-rasters'] }), names: zones };
+    },
+  },
+  {
+    name: 'zones: a ring twisted at a vertex it passes twice (fuzz seed 15037: counted more than its area)', outcome: 'error', message: /zone 1 \(feature 1\) has a ring that crosses itself near/,
+    build: zonesDoc((c) => {
+      const fs = c.features();
+      const [outer] = fs[0]!.geometry!.coordinates as number[][][];
+      const v = outer!;
+      // v0 v1 v2 v0 v4 v3: two triangles meeting at v0, turning opposite ways
+      fs[0]!.geometry = { type: 'Polygon', coordinates: [[v[0]!, v[1]!, v[2]!, v[0]!, v[4]!, v[3]!, v[0]!]] };
+      return c.collection(fs);
+    }),
+  },
+  {
+    name: 'zones: a hole reaching out of its outer ring (fuzz seed 481): counted as drawn, with a warning', outcome: 'ok', message: /1 zone\(s\) have rings that cross .* \(e\.g\. 2 near/,
+    build: zonesDoc((c) => {
+      const fs = c.features();
+      const [outer, hole] = fs[1]!.geometry!.coordinates as number[][][];
+      const moved = hole!.map((p, i) => (i === 2 || i === 3 ? [p[0]! + 0.01, p[1]!] : p));
+      fs[1]!.geometry = { type: 'Polygon', coordinates: [outer!, moved] };
+      return c.collection(fs);
     }),
   },
   {

@@ -1,0 +1,42 @@
+import { resolve } from 'node:path';
+import { Piscina } from 'piscina';
+import { projectRoot } from '../pipeline/paths.js';
+import type { CountResult, CountTask, WorkerSetup } from './task-types.js';
+
+/**
+ * Where tasks are counted: worker threads of this process (PoolExecutor) or worker processes
+ * anywhere, through a queue (pipeline/queue-executor.ts). Either way each task goes through
+ * createCounter (workers/count-task.ts); the caller merges results in task order.
+ */
+export interface TaskExecutor {
+  run(task: CountTask): Promise<CountResult>;
+  close(): Promise<void>;
+}
+
+/** A piscina pool of `threads` worker threads sharing one WorkerSetup. */
+export class PoolExecutor implements TaskExecutor {
+  private readonly pool: Piscina;
+
+  constructor(setup: WorkerSetup, threads: number) {
+    this.pool = new Piscina({
+      filename: workerFile(),
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+      workerData: setup,
+    });
+  }
+
+  run(task: CountTask): Promise<CountResult> {
+    return this.pool.run(task) as Promise<CountResult>;
+  }
+
+  close(): Promise<void> {
+    return this.pool.destroy();
+  }
+}
+
+/** The compiled worker entry (tests import the TypeScript sources, workers always run from dist/). */
+function workerFile(): string {
+  return resolve(projectRoot(), 'dist/workers/count-task.js');
+}
