@@ -4,6 +4,7 @@
 // workers in pixel space, as edges: cells outside every county are nodata.
 import proj4 from 'proj4';
 import { CAS_ALBERS_PROJ4 } from '../data/demo.js';
+import { pointInRing } from '../data/procedural.js';
 
 type XY = [number, number];
 
@@ -46,14 +47,6 @@ function ragged(a: XY, b: XY, levels: number, amp: number, rand: () => number): 
   return pts;
 }
 
-function pointInRing(p: XY, ring: XY[]): boolean {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i]!, [xj, yj] = ring[j]!;
-    if ((yi > p[1]) !== (yj > p[1]) && p[0] < ((xj - xi) * (p[1] - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
 
 export function buildCounties(g: GridSpec, rand: () => number): Counties {
   const extentM = g.size * g.cellM, southM = g.originY - extentM;

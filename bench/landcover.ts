@@ -1,3 +1,4 @@
+import { fbm, hash2 } from '../data/procedural.js';
 // Procedural CAS-coded land cover, evaluated one tile at a time: every field is a function of global
 // pixel coordinates (lattices aligned to global multiples of their step), so tiles join seamlessly
 // and generation streams with a few hundred kB per thread. Integer hashing only: same seed, same cells.
@@ -9,33 +10,6 @@
 export const NO_CHANGE = 255;
 /** Epoch indices 1..4 are 2005..2020; a change at epoch k shows from that epoch on. */
 export const EPOCH_COUNT = 5;
-
-/** Integer lattice point -> [0, 1) (murmur3-style finaliser). */
-export function hash2(ix: number, iy: number, seed: number): number {
-  let h = Math.imul(ix, 0x27d4eb2d) ^ Math.imul(iy, 0x165667b1) ^ Math.imul(seed, 0x9e3779b1);
-  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
-}
-
-function valueNoise(x: number, y: number, seed: number): number {
-  const ix = Math.floor(x), iy = Math.floor(y);
-  let fx = x - ix, fy = y - iy;
-  fx = fx * fx * (3 - 2 * fx);
-  fy = fy * fy * (3 - 2 * fy);
-  const a = hash2(ix, iy, seed), b = hash2(ix + 1, iy, seed);
-  const c = hash2(ix, iy + 1, seed), d = hash2(ix + 1, iy + 1, seed);
-  return a + (b - a) * fx + (c - a) * fy + (a - b - c + d) * fx * fy;
-}
-
-function fbm(x: number, y: number, octaves: number, seed: number): number {
-  let sum = 0, amp = 1, norm = 0, f = 1;
-  for (let o = 0; o < octaves; o++) {
-    sum += amp * valueNoise(x * f, y * f, seed + o * 1013);
-    norm += amp; amp *= 0.5; f *= 2.03;
-  }
-  return sum / norm;
-}
 
 const smooth = (t: number): number => t * t * (3 - 2 * t);
 

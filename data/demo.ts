@@ -5,6 +5,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import proj4 from 'proj4';
 import { GeoTiffWriter, casAlbersGeoKeys } from '../output/geotiff-writer.js';
+import { fbm, hash2, pointInRing, valueNoise } from './procedural.js';
 
 export interface DemoPaths { dir: string; rasters: { year: number; path: string }[]; zonesPath: string; }
 
@@ -29,34 +30,7 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** Hash of an integer lattice point to [0, 1). */
-function hash2(ix: number, iy: number, seed: number): number {
-  let h = Math.imul(ix, 0x27d4eb2d) ^ Math.imul(iy, 0x165667b1) ^ Math.imul(seed, 0x9e3779b1);
-  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
-}
 
-/** Value noise in [0, 1): lattice hashes blended with smoothstep weights. */
-function valueNoise(x: number, y: number, seed: number): number {
-  const ix = Math.floor(x), iy = Math.floor(y);
-  let fx = x - ix, fy = y - iy;
-  fx = fx * fx * (3 - 2 * fx);
-  fy = fy * fy * (3 - 2 * fy);
-  const a = hash2(ix, iy, seed), b = hash2(ix + 1, iy, seed);
-  const c = hash2(ix, iy + 1, seed), d = hash2(ix + 1, iy + 1, seed);
-  return a + (b - a) * fx + (c - a) * fy + (a - b - c + d) * fx * fy;
-}
-
-/** Fractal sum of `octaves` value noises, normalised to [0, 1). */
-function fbm(x: number, y: number, octaves: number, seed: number): number {
-  let sum = 0, amp = 1, norm = 0, f = 1;
-  for (let o = 0; o < octaves; o++) {
-    sum += amp * valueNoise(x * f, y * f, seed + o * 1013);
-    norm += amp; amp *= 0.5; f *= 2.03;
-  }
-  return sum / norm;
-}
 
 /** A smooth field sampled every `stepPx` pixels over [0, size]² and read back bilinearly: cheap per pixel. */
 class CoarseField {
@@ -274,14 +248,6 @@ function ragged(a: XY, b: XY, levels: number, rand: () => number): XY[] {
   return pts;
 }
 
-function pointInRing(p: XY, ring: XY[]): boolean {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i]!, [xj, yj] = ring[j]!;
-    if ((yi > p[1]) !== (yj > p[1]) && p[0] < ((xj - xi) * (p[1] - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
 
 /**
  * 12 counties as a jittered 4 x 3 grid partition of the raster's extent in Albers, edges made ragged once
