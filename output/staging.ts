@@ -36,10 +36,21 @@ export class Staging {
     return join(this.dir, name);
   }
 
-  async commit(): Promise<string[]> {
+  /**
+   * Move the staged files into --out. Files of an earlier run that match `previousOutputs` but
+   * that this run did not write (a year no longer asked for) are removed, so --out holds one
+   * run's results; any other file there is left alone.
+   */
+  async commit(previousOutputs?: RegExp): Promise<string[]> {
     await makeFolder(this.out);
     const names = (await readdir(this.dir)).sort();
     for (const name of names) await rename(join(this.dir, name), join(this.out, name));
+    if (previousOutputs) {
+      const written = new Set(names);
+      for (const name of await readdir(this.out)) {
+        if (!written.has(name) && previousOutputs.test(name)) await rm(join(this.out, name), { force: true });
+      }
+    }
     await rm(this.dir, { recursive: true, force: true });
     return names;
   }

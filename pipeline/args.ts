@@ -113,8 +113,11 @@ function validate(raw: Raw, cwd: string): RunOptions {
     if (spec.required && !values) throw new UserError(`--${spec.name} is required (${spec.about}). Example: lucc-carbon run --raster 2000=lucc2000.tif --raster 2020=lucc2020.tif --zones counties.geojson`);
     if (values && values.length > 1 && !spec.repeatable) throw new UserError(`--${spec.name} is given ${values.length} times; give it once.`);
     const v = values?.[0];
-    if (spec.options && v !== undefined && !spec.options.includes(String(v))) {
-      throw new UserError(`--${spec.name} ${String(v)} is not one of: ${spec.options.join(', ')}.`);
+    if (spec.options && v !== undefined) {
+      // Option values are matched case-insensitively (co2 = CO2) and stored as spelled in the spec.
+      const canonical = spec.options.find((o) => o.toLowerCase() === String(v).toLowerCase());
+      if (!canonical) throw new UserError(`--${spec.name} ${String(v)} is not one of: ${spec.options.join(', ')}.`);
+      values![0] = canonical;
     }
   }
   const str = (name: string): string | undefined => {
@@ -177,6 +180,7 @@ export function renderUsage(): string {
     'Usage:',
     '  lucc-carbon run --raster YEAR=PATH [--raster YEAR=PATH ...] --zones PATH [flags]',
     '  lucc-carbon run --config run.json',
+    '  lucc-carbon worker --queue redis://HOST:PORT [--concurrency N]   count the tasks of `run --queue` runs on this machine (see docs/scaling.md)',
     '  lucc-carbon compare A/summary.json B/summary.json [--out DIR]   differences B - A per year, zone and class (default --out compare)',
     '  lucc-carbon check DIR       re-read a finished output folder and verify that its tables and rasters reconcile',
     '  lucc-carbon report DIR      rebuild DIR/report.html from a finished output folder (summary.json, rasters, the zones file)',

@@ -289,7 +289,12 @@ async function checkRasters(dir: string, summary: SummaryDoc, zonesClasses: Row[
     for (const year of grid.years) {
       const path = join(dir, `sequestration_${year}.tif`);
       if (!existsSync(path)) throw new UserError(`${path}: missing, although summary.json says the run wrote rasters. The folder is incomplete; run lucc-carbon run again.`);
-      const counts = await countValues(fromFile, path);
+      let counts: Map<number, number>;
+      try {
+        counts = await countValues(fromFile, path);
+      } catch (err) {
+        throw new UserError(`${path}: cannot be read (${(err as Error)?.message ?? String(err)}). The output folder was changed or damaged after the run; run lucc-carbon run again.`);
+      }
       let rasterT = 0;
       let rasterMag = 0;
       for (const [v, cells] of counts) { rasterT += v * cells * cellHa; rasterMag += Math.abs(v * cells * cellHa); }

@@ -6,6 +6,8 @@ import { UserError } from './errors.js';
 import { unitColumn } from './units.js';
 import { Reporter, runJson } from './report-progress.js';
 import { runPipeline, type RunResult } from './run.js';
+import { serveQueue } from '../workers/queue-worker.js';
+import { availableParallelism } from 'node:os';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -22,10 +24,32 @@ async function main(argv: string[]): Promise<number> {
     return runAndReport(opts);
   }
   if (command === 'demo') return runDemo(rest);
+  if (command === 'worker') return runWorker(rest);
   if (command === 'compare') return runCompare(rest);
   if (command === 'check') return runCheck(rest);
   if (command === 'report') return runReport(rest);
-  throw new UserError(`Unknown command "${command}". Commands: run, compare, check, report, demo; see \`lucc-carbon --help\`.`);
+  throw new UserError(`Unknown command "${command}". Commands: run, worker, compare, check, report, demo; see \`lucc-carbon --help\`.`);
+}
+
+/** `worker --queue redis://HOST:PORT [--concurrency N]`: count tasks of distributed runs until Ctrl-C / SIGTERM. */
+async function runWorker(rest: string[]): Promise<number> {
+  const usage = 'Usage: lucc-carbon worker --queue redis://HOST:PORT [--concurrency N] (N tasks at once, default one per core).';
+  let queue: string | undefined;
+  let concurrency = availableParallelism();
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (name !== '--queue' && name !== '--concurrency') throw new UserError(`worker: unknown argument ${arg}. ${usage}`);
+    const value = eq >= 0 ? arg.slice(eq + 1) : rest[++i];
+    if (value === undefined || value.startsWith('--')) throw new UserError(`worker: ${name} needs a value. ${usage}`);
+    if (name === '--queue') queue = value;
+    else concurrency = Number(value);
+  }
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UserError(`worker: --concurrency ${concurrency} is not a whole number from 1 to 256. ${usage}`);
+  if (!queue) throw new UserError(`worker needs --queue. ${usage}`);
+  await serveQueue({ url: queue, concurrency, signal: interruption.signal, log: (line) => process.stderr.write(`${line}\n`) });
+  return 0;
 }
 
 /** `compare A/summary.json B/summary.json [--out DIR]`: B - A, printed and written to DIR (default ./compare). */
@@ -115,7 +139,7 @@ function printTotals(result: RunResult, opts: RunOptions, seconds: number): void
   const unit = opts.unit === 'CO2' ? 't CO2/yr' : 't C/yr';
   if (firstLast) lines.push(`change ${firstLast.from_year}-${firstLast.to_year}: ${firstLast.change_t_yr.toFixed(1)} ${unit} (${firstLast.change_pct?.toFixed(2) ?? 'n/a'} %)`);
   const pair = result.summary.top_conversions.pairs.at(-1);
-  if (pair && pair.region.length > 0) {
+  if (pair && pair.region.length > 0 && !opts.quiet) {
     const key = opts.unit === 'CO2' ? 'sequestration_change_tco2_yr' : 'sequestration_change_t_yr';
     lines.push('', `top ${pair.region.length} conversions ${pair.from_year}-${pair.to_year}, all zones (change in ${unit}, area in ha):`);
     for (const r of pair.region) {

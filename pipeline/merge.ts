@@ -46,6 +46,8 @@ export class Tallies {
   readonly byPair: Map<number, TransitionTally>[][];
   private readonly epochOf: EpochPlan[][];
   private nextTask = 0;
+  /** Cells covered by more than one zone (sum of coverage above 1), over all tasks. */
+  overlapCells = 0;
 
   constructor(private readonly plan: Plan, zoneTotal: number) {
     this.byEpoch = plan.epochs.map(() => Array.from({ length: zoneTotal }, () => ({
@@ -59,6 +61,7 @@ export class Tallies {
   add(task: CountTask, result: CountResult): void {
     if (task.id !== this.nextTask) throw new Error(`merge out of order: task ${task.id}, expected ${this.nextTask}`);
     this.nextTask++;
+    this.overlapCells += result.overlapCells ?? 0;
     this.addPairs(task, result);
     result.epochs.forEach((counts, e) => {
       const epoch = this.epochOf[task.group]![e]!;

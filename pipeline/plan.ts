@@ -167,14 +167,18 @@ function snapExtent(w: Window, first: RasterInfo, offset: { col: number; row: nu
  * tiled files a few tiles at a time. Zones are matched to windows by bounding box.
  */
 function groupTasks(group: GridGroup, g: number, out: Window, first: RasterInfo, firstId: number, coverage: 'center' | 'exact', pairs: [number, number][]): CountTask[] {
-  const widthCap = Math.max(OUTPUT_TILE, Math.floor(MAX_TASK_CELLS / OUTPUT_TILE / OUTPUT_TILE) * OUTPUT_TILE);
-  const taskCols = first.tiled ? Math.min(widthCap, 4 * OUTPUT_TILE) : Math.min(widthCap, Math.ceil(out.cols / OUTPUT_TILE) * OUTPUT_TILE);
+  // LUCC_TASK_CELLS (undocumented; tests and scaling runs) caps the cells of a task below
+  // MAX_TASK_CELLS; without output rasters a window may then be less than a tile high.
+  const taskCells = Math.min(MAX_TASK_CELLS, Number(process.env.LUCC_TASK_CELLS) > 0 ? Number(process.env.LUCC_TASK_CELLS) : MAX_TASK_CELLS);
+  const side = group.output ? OUTPUT_TILE : Math.max(64, Math.min(OUTPUT_TILE, 2 ** Math.floor(Math.log2(Math.sqrt(taskCells)))));
+  const widthCap = Math.max(side, Math.floor(taskCells / side / side) * side);
+  const taskCols = first.tiled ? Math.min(widthCap, 4 * side) : Math.min(widthCap, Math.ceil(out.cols / side) * side);
   const sources = group.epochs.map((e) => e.files.map((f) => sourceRef(f, group.grid)));
   const nZones = zoneCount(group.geometry);
   const bbox = group.geometry.bbox;
   const tasks: CountTask[] = [];
-  for (let row0 = out.row0; row0 < out.row0 + out.rows; row0 += OUTPUT_TILE) {
-    const rows = Math.min(OUTPUT_TILE, out.row0 + out.rows - row0);
+  for (let row0 = out.row0; row0 < out.row0 + out.rows; row0 += side) {
+    const rows = Math.min(side, out.row0 + out.rows - row0);
     for (let col0 = out.col0; col0 < out.col0 + out.cols; col0 += taskCols) {
       const cols = Math.min(taskCols, out.col0 + out.cols - col0);
       const zones: number[] = [];

@@ -59,8 +59,10 @@ export class QueueExecutor implements TaskExecutor {
   private loop: Promise<void> | null = null;
   private lastStateCheck = 0;
   private readonly cpuStart = process.cpuUsage();
+  /** Coordinator CPU from opening the run to the last result taken (enqueue, polls, decoding, merging). */
+  private countingCpu: NodeJS.CpuUsage | null = null;
   /** Bytes of task payloads enqueued and of results fetched (for docs/scaling.md). */
-  readonly traffic = { taskBytes: 0, resultBytes: 0 };
+  readonly traffic = { setupBytes: 0, taskBytes: 0, resultBytes: 0 };
 
   private constructor(
     readonly runId: string, private readonly url: string, private readonly redis: Redis,
@@ -90,8 +92,10 @@ export class QueueExecutor implements TaskExecutor {
         throw new UserError(`--run-id ${runId}: the run in Redis has ${existing} tasks, this one ${o.tasks.length}: its inputs or settings differ. Give another --run-id.`);
       }
       if (existing === null) {
+        const setupBytes = encode(o.setup, { compress: true });
+        ex.traffic.setupBytes = setupBytes.length;
         await redis.multi()
-          .set(keys.setup, encode(o.setup))
+          .set(keys.setup, setupBytes)
           .hset(keys.meta, 'tasks', o.tasks.length, 'created', new Date().toISOString(), 'coordinator', `${hostname()}:${process.pid}`)
           .sadd(RUNS_KEY, runId)
           .exec();
@@ -135,9 +139,12 @@ export class QueueExecutor implements TaskExecutor {
     this.closed = true;
     await this.loop;
     if (!this.failure && this.taken.size === this.total) {
-      const cpu = process.cpuUsage(this.cpuStart);
-      this.reporter.info(`run ${this.runId}: coordinator CPU ${((cpu.user + cpu.system) / 1000 / Math.max(1, this.total)).toFixed(2)} ms per task; ${Math.round(this.traffic.taskBytes / Math.max(1, this.total))} B of task and ${Math.round(this.traffic.resultBytes / Math.max(1, this.total))} B of result per task`);
+      const cpu = this.countingCpu ?? process.cpuUsage(this.cpuStart);
+      this.reporter.info(`run ${this.runId}: coordinator CPU ${((cpu.user + cpu.system) / 1000 / Math.max(1, this.total)).toFixed(2)} ms per task; ${Math.round(this.traffic.taskBytes / Math.max(1, this.total))} B of task and ${Math.round(this.traffic.resultBytes / Math.max(1, this.total))} B of result per task; setup ${this.traffic.setupBytes} B (fetched once per worker process)`);
       await timeout(this.cleanup(), 30_000, () => null).catch(() => undefined);
+    } else {
+      // Stopped (a failed task, Ctrl-C): workers leave the run; its state stays for --resume.
+      await timeout(this.redis.srem(RUNS_KEY, this.runId), 2000, () => null).catch(() => undefined);
     }
     for (const p of [this.taskQueue, this.runQueue, this.flow]) await timeout(p.close(), 2000, () => null).catch(() => undefined);
     this.redis.disconnect();
@@ -190,6 +197,8 @@ export class QueueExecutor implements TaskExecutor {
       this.traffic.resultBytes += bytes.length;
       w.resolve(decode<CountResult>(bytes));
     });
+    // The merge of the last result runs after this poll; one poll later the count is complete.
+    if (this.taken.size === this.total && this.waiters.size === 0) this.countingCpu ??= process.cpuUsage(this.cpuStart);
     const now = performance.now();
     if (now - this.lastStateCheck < STATE_CHECK_MS || this.waiters.size === 0) return;
     this.lastStateCheck = now;

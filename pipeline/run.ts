@@ -16,6 +16,7 @@ import { Tallies } from './merge.js';
 import { makePlan, type GridGroup, type Plan } from './plan.js';
 import { OUTPUTS } from './spec.js';
 import { buildTables, type Tables } from './tables.js';
+import { coverageWarnings } from './coverage-warnings.js';
 import { buildTransitions } from './transitions.js';
 import { buildSummary, type Summary } from './summary.js';
 import { buildFigures, topConversions } from './figures.js';
@@ -59,18 +60,7 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
   // Remote rasters are not downloaded whole just to hash them: their sha256 stays null (summary.json says why).
   const hashes = Promise.all([opts.zones, ...epochFiles.flatMap((e) => e.files.map((f) => f.path))].filter((p) => !isUrl(p)).map(sha256));
   const setup = workerSetup(plan, table, opts);
-  let executor: TaskExecutor;
-  try {
-    executor = opts.queue
-      ? await QueueExecutor.open({
-        url: opts.queue, runId: opts.runId, resume: opts.resume, setup, tasks: plan.tasks, reporter,
-        rasters: epochFiles.flatMap((e) => e.files.map((f) => f.path)),
-      })
-      : new PoolExecutor(setup, opts.workers);
-  } catch (err) {
-    await staging.abort();
-    throw err;
-  }
+  let executor: TaskExecutor | null = opts.queue ? null : new PoolExecutor(setup, opts.workers);
   try {
     for (const epoch of plan.epochs) {
       const group = plan.groups[epoch.group]!;
@@ -85,6 +75,11 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
       const list = changeWriters.get(from.group) ?? changeWriters.set(from.group, []).get(from.group)!;
       list.push(await GeoTiffWriter.create(staging.path(`change_${from.year}_${to.year}.tif`), rasterSpec(group, from.files[0]!)));
     }
+    // Queued tasks are serialized once, so only now, with the change pairs added to task.output.
+    executor ??= await QueueExecutor.open({
+      url: opts.queue!, runId: opts.runId, resume: opts.resume, setup, tasks: plan.tasks, reporter,
+      rasters: epochFiles.flatMap((e) => e.files.map((f) => f.path)),
+    });
     const tallies = new Tallies(plan, zoneSet.zones.length);
     let blocksDecoded = 0;
     const phasesMs = { decode: 0, assemble: 0, coverage: 0, count: 0, output: 0 };
@@ -112,6 +107,7 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
       const list = tables.unmapped.map((u) => `${u.code} (${u.cells} cells in ${u.years.join(', ')})`).join('; ');
       throw new UserError(messages.unmappedCodes(opts.epochs.map((e) => e.paths[0]).join(', '), list));
     }
+    coverageWarnings(plan, tallies, zoneSet.zones, tables, opts.unmapped === 'zero').forEach((w) => reporter.warn(w));
     const { transitions, attribution } = buildTransitions(plan, tallies, zoneSet.zones, table, opts.unmapped === 'zero');
     const figures = buildFigures(tables);
     for (const spec of OUTPUTS) {
@@ -140,14 +136,14 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
     // The report reads what the run just staged (summary, rasters) and is committed with it.
     // Loaded on demand: the report's modules are a good part of start-up time.
     if (opts.report) await (await import('../output/report/index.js')).writeReport(staging.dir, summary, { zones: zoneSet, progress: reporter, target: staging.path('report.html') });
-    const files = await staging.commit();
+    const files = await staging.commit(outputNames());
     return { tables, summary, files, blocksDecoded };
   } catch (err) {
     for (const w of [...writers, ...[...changeWriters.values()].flat()]) await w?.abort().catch(() => undefined);
     await staging.abort();
     throw err;
   } finally {
-    await executor.close();
+    await executor?.close();
   }
 }
 
@@ -203,6 +199,7 @@ async function runTasks(
 
 /** Worker errors marked "[user]" are bad input; anything else is a bug and keeps its stack. */
 function workerFailure(task: CountTask, err: unknown): unknown {
+  if (err instanceof UserError) return err; // the executor's own diagnosis (e.g. Redis lost the run)
   const msg = (err as Error)?.message ?? String(err);
   if (msg.startsWith('[user] ')) return new UserError(msg.slice(7));
   const files = task.epochs.flat().map((s) => s.path).join(', ');
@@ -271,4 +268,10 @@ function sha256(path: string): Promise<{ path: string; sha256: string }> {
     const h = createHash('sha256');
     createReadStream(path).on('data', (d) => h.update(d)).on('error', fail).on('end', () => ok({ path, sha256: h.digest('hex') }));
   });
+}
+
+/** Every file name a run may write (OUTPUTS, with <year>, <from>, <to> as four-digit years). */
+function outputNames(): RegExp {
+  const names = OUTPUTS.map((o) => o.file.replace(/[.]/g, '\\.').replace(/<(year|from|to)>/g, '\\d{4}'));
+  return new RegExp(`^(${names.join('|')})$`);
 }

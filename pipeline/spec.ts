@@ -12,6 +12,7 @@ export interface FlagSpec {
   readonly required?: boolean;
   readonly repeatable?: boolean;
 }
+// Booleans that default to true are shown and documented as their --no-X form.
 
 export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'raster', kind: 'year-path', valueName: 'YEAR=PATH', repeatable: true, required: true,
@@ -43,10 +44,10 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'run-id', kind: 'string', valueName: 'ID', about: 'name of the distributed run in Redis (default: a hash of the inputs and settings)' },
   { name: 'resume', kind: 'boolean', default: false, about: 'with --queue: continue the run of the same inputs and settings (or --run-id) that a stopped coordinator left in Redis, keeping its finished tasks' },
   { name: 'out', kind: 'string', valueName: 'DIR', default: 'out', about: 'output folder (created if needed; files are replaced atomically)' },
-  { name: 'rasters', kind: 'boolean', default: true, about: 'write sequestration_<year>.tif and change_<from>_<to>.tif (--no-rasters: tables only)' },
+  { name: 'rasters', kind: 'boolean', default: true, about: 'tables only: do not write sequestration_<year>.tif and change_<from>_<to>.tif' },
   { name: 'change-rasters', kind: 'string', default: 'first-last', options: ['first-last', 'all', 'none'],
     about: 'change_<from>_<to>.tif (t/ha/yr, to minus from): first-to-last epoch only, also every consecutive pair (all), or none' },
-  { name: 'report', kind: 'boolean', default: true, about: 'write report.html: maps, charts and tables in one self-contained page (--no-report: skip it)' },
+  { name: 'report', kind: 'boolean', default: true, about: 'do not write report.html (maps, charts and tables in one self-contained page)' },
   { name: 'quiet', kind: 'boolean', default: false, about: 'print only errors and the final totals' },
   { name: 'json', kind: 'boolean', default: false, about: 'print a compact JSON summary on stdout (totals per year, change, files written, warnings) and nothing else there; progress stays on stderr' },
   { name: 'config', kind: 'string', valueName: 'run.json', about: 'read these settings from a JSON file (keys are the flag names; paths relative to the file)' },

@@ -36,7 +36,7 @@ describe('a raster whose header declares a national grid', () => {
     const y = (row: number) => ORIGIN_Y - row * CELL;
     const square = (c0: number, r0: number, c1: number, r1: number) => [[[x(c0), y(r0)], [x(c1), y(r0)], [x(c1), y(r1)], [x(c0), y(r1)], [x(c0), y(r0)]]];
     const a = [TILE_COL * T + 100, TILE_ROW * T + 50, TILE_COL * T + 900, TILE_ROW * T + 700] as const;
-    const b = [(TILE_COL + 3) * T + 128, (TILE_ROW + 1) * T, (TILE_COL + 5) * T + 128, (TILE_ROW + 2) * T] as const;
+    const b = [(TILE_COL + 3) * T + 200, (TILE_ROW + 1) * T, (TILE_COL + 4) * T + 200, (TILE_ROW + 2) * T] as const;
     const zones = join(tmp.dir, 'zones.geojson');
     const feature = (code: number, box: readonly [number, number, number, number]) => ({ type: 'Feature', properties: { code, name: `zone ${code}` }, geometry: { type: 'Polygon', coordinates: square(...box) } });
     writeFileSync(zones, JSON.stringify({ type: 'FeatureCollection', features: [feature(1, a), feature(2, b)] }));

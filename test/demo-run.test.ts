@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateDemo, type DemoPaths } from '../data/demo.js';
 import { OUTPUTS } from '../pipeline/spec.js';
-import { gdalAvailable, gdalNumpyCounts, readCsv, readRasterData, runCli, tmpDir } from './helpers.js';
+import { gdalAvailable, gdalNumpyCounts, readCsv, readRasterData, runCli, tmpDir, expectOnlyWarnings, PARTLY_OUTSIDE } from './helpers.js';
 
 // `lucc-carbon demo`, small: the generated 600 x 600 demo region (30 m cells, 0.09 ha), five
 // epochs, 12 counties, run through the CLI.
@@ -25,7 +25,8 @@ describe('demo region through `lucc-carbon run`', () => {
     demo = await generateDemo(join(tmp.dir, 'demo'), { size: 600 });
     for (const [name, workers, coverage] of [['center2', 2, 'center'], ['center1', 1, 'center'], ['exact2', 2, 'exact'], ['exact1', 1, 'exact']] as const) {
       const res = run(name, workers, coverage);
-      expect(res.stderr, name).toBe('');
+      // Two of the demo's counties reach past the raster's eastern edge, by design.
+      expectOnlyWarnings(res.stderr, [PARTLY_OUTSIDE]);
       expect(res.status, name).toBe(0);
     }
   }, 120_000);

@@ -223,3 +223,24 @@ export function total(m: Map<unknown, number>): number {
   for (const v of m.values()) s += v;
   return s;
 }
+
+/**
+ * Every stderr line is a warning matching one of `allowed` (and each pattern is matched by at
+ * least one line when `required`): runs whose inputs legitimately raise warnings, with nothing
+ * else said.
+ */
+export function expectOnlyWarnings(stderr: string, allowed: RegExp[], required = true): void {
+  const lines = stderr.split('\n').filter((l) => l !== '');
+  for (const line of lines) {
+    if (!line.startsWith('warning: ') || !allowed.some((re) => re.test(line))) {
+      throw new Error(`unexpected stderr line: ${line}`);
+    }
+  }
+  if (required) for (const re of allowed) if (!lines.some((l) => re.test(l))) throw new Error(`expected a warning matching ${re}`);
+}
+
+/** The warning of zones that reach past the raster's edge (the demo's two eastern counties do). */
+export const PARTLY_OUTSIDE = /zone\(s\) extend beyond the raster extent/;
+
+/** The warning of --unmapped zero, listing the codes counted at 0. */
+export const UNMAPPED_ZERO = /--unmapped zero: \d+ class code\(s\) without a coefficient were counted at 0/;

@@ -88,3 +88,29 @@ export function markSpans(mask: Uint8Array, stride: number, runs: Int32Array, nR
     mask.fill(1, rowOffset + runs[3 * s + 1]!, rowOffset + runs[3 * s + 2]!);
   }
 }
+
+let coverScratch = new Float64Array(0);
+
+/**
+ * How much the zones of a window overlap: their coverages added per cell, and the excess over
+ * 1 summed (in cells). Zero for zones that only share borders; a lower bound of the overlap
+ * (exact inside it, short by up to half a cell per cell on its edge, where two half-covered
+ * cells add up to no more than one).
+ */
+export function overlapCells(zoneSpans: { runs: Int32Array; weights: Float64Array; count: number }[], stride: number, cells: number): number {
+  if (zoneSpans.length < 2) return 0;
+  if (coverScratch.length < cells) coverScratch = new Float64Array(cells);
+  const cover = coverScratch;
+  cover.fill(0, 0, cells);
+  for (const z of zoneSpans) {
+    for (let s = 0; s < z.count; s++) {
+      const rowOffset = z.runs[3 * s]! * stride;
+      const end = rowOffset + z.runs[3 * s + 2]!;
+      const w = z.weights[s]!;
+      for (let i = rowOffset + z.runs[3 * s + 1]!; i < end; i++) cover[i]! += w;
+    }
+  }
+  let excess = 0;
+  for (let i = 0; i < cells; i++) if (cover[i]! > 1 + 1e-9) excess += cover[i]! - 1;
+  return excess;
+}

@@ -5,7 +5,7 @@ import { centerSpans } from '../boundaries/center-spans.js';
 import { exactSpans } from '../boundaries/exact-spans.js';
 import { Spans } from '../boundaries/spans.js';
 import { zoneEdges, type ZoneEdges } from '../boundaries/edges.js';
-import { markSpans } from './count-kernel.js';
+import { markSpans, overlapCells } from './count-kernel.js';
 import { countEpochs } from './count-epochs.js';
 import { windowCellHa } from '../rasters/area-lattice.js';
 import { fillWindow } from './fill-window.js';
@@ -78,6 +78,7 @@ export function createCounter(setup: WorkerSetup) {
       cellHa = new Float64Array(cells);
       windowCellHa(lattice, w, cellHa);
     }
+    const overlap = overlapCells(spans.slice(0, nZones), w.cols, cells);
     lap('coverage');
     const slotMaps: SlotMap[] = [];
     for (let e = 0; e < task.epochs.length; e++) {
@@ -104,7 +105,7 @@ export function createCounter(setup: WorkerSetup) {
     // Decoding happens inside assembly; report it apart.
     phasesMs.decode = source.decodeMs - decodeBefore;
     phasesMs.assemble -= phasesMs.decode;
-    return { id: task.id, epochs, pairs, changeTiles, blocksDecoded: source.blocksDecoded - decodedBefore, phasesMs };
+    return { id: task.id, epochs, pairs, changeTiles, overlapCells: overlap, blocksDecoded: source.blocksDecoded - decodedBefore, phasesMs };
   };
   // close(): for in-process callers (the fuzz harness); a worker thread keeps its files open.
   return Object.assign(count, { close: () => source.close() });

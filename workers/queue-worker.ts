@@ -68,11 +68,11 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<void> {
     a.worker = new Worker<TaskJobData>(taskQueueName(runId), async (job: Job<TaskJobData>) => {
       const pool = await poolFor(runId, a);
       const task = decode<CountTask>(Buffer.from(job.data.task, 'base64'));
-      const bytes = encode(await pool.run(task));
+      const bytes = encode(await pool.run(task), { compress: true });
       await redis.multi().hset(keys.results, String(task.id), bytes).hset(keys.workers, name, Date.now()).exec();
       return { bytes: bytes.length };
     }, {
-      connection, prefix: PREFIX, concurrency: opts.concurrency,
+      connection, prefix: PREFIX, concurrency: opts.concurrency, name,
       lockDuration: LOCK_MS, stalledInterval: STALLED_INTERVAL_MS, maxStalledCount: MAX_STALLED,
     });
     a.worker.on('failed', (job, err) => opts.log(`run ${runId}: task ${job?.id ?? '?'} failed (attempt ${job?.attemptsMade ?? '?'}): ${err.message}`));
@@ -102,8 +102,9 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<void> {
       opts.log(`discovery: ${(err as Error).message}`);
     }
     await new Promise<void>((ok) => {
-      const t = setTimeout(ok, DISCOVERY_MS);
-      opts.signal.addEventListener('abort', () => { clearTimeout(t); ok(); }, { once: true });
+      const wake = (): void => { clearTimeout(t); ok(); };
+      const t = setTimeout(() => { opts.signal.removeEventListener('abort', wake); ok(); }, DISCOVERY_MS);
+      opts.signal.addEventListener('abort', wake, { once: true });
     });
   }
   for (const id of [...runs.keys()]) await detach(id);

@@ -75,6 +75,8 @@ export interface CountResult {
   /** Change-raster tiles, one list per task.output.changePairs entry. */
   changeTiles: OutputTile[][];
   blocksDecoded: number;
+  /** Coverage above 1 summed over the window's cells: where zones overlap (0 when they do not). */
+  overlapCells?: number;
   /** Where the task's time went, in milliseconds (for the benchmark's breakdown). */
   phasesMs: PhaseTimes;
 }

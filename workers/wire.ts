@@ -1,11 +1,16 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+
 /**
  * Plain data with typed arrays <-> one binary buffer, for tasks, results and setups that cross
- * machines (the distributed executor). Layout: "LUCW", version byte, 3 padding bytes, u32 JSON
+ * machines (the distributed executor). Layout: "LUCW", version byte, flags byte, 2 padding bytes, u32 JSON
  * length, the JSON (typed arrays replaced by {$t, o, n} references), padding to 8 bytes, then each
  * array's bytes at an 8-byte-aligned offset. Numbers JSON cannot hold (NaN, ±Infinity, -0) are
  * tagged, so a decoded value is bit-for-bit the encoded one (flatbush's `from(data)` habit: a
- * magic and a version, checked before anything else is read).
+ * magic and a version, checked before anything else is read). With `compress`, everything after
+ * the header is DEFLATE-compressed (flag bit 1 of byte 5): count arrays are mostly zeros, and a
+ * result shrinks about tenfold for a fraction of a millisecond.
  */
+
 const MAGIC = 0x5755434c; // "LUCW" little-endian
 const VERSION = 1;
 const HEAD = 12;
@@ -14,7 +19,7 @@ type TypedArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16
 const CTORS = { Float64Array, Float32Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array, Uint8Array } as const;
 type CtorName = keyof typeof CTORS;
 
-export function encode(value: unknown): Buffer {
+export function encode(value: unknown, options: { compress?: boolean } = {}): Buffer {
   const arrays: TypedArray[] = [];
   const offsets: number[] = [];
   let bytes = 0;
@@ -41,7 +46,9 @@ export function encode(value: unknown): Buffer {
   out.writeUInt32LE(text.length, 8);
   text.copy(out, HEAD);
   arrays.forEach((a, i) => out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), start + offsets[i]!));
-  return out;
+  if (!options.compress) return out;
+  out.writeUInt8(1, 5);
+  return Buffer.concat([out.subarray(0, HEAD), deflateRawSync(out.subarray(HEAD), { level: 1 })]);
 }
 
 /**
@@ -49,8 +56,9 @@ export function encode(value: unknown): Buffer {
  * SharedArrayBuffer with `shared`, so worker threads share rather than copy them) and viewed.
  */
 export function decode<T>(buf: Uint8Array, options: { shared?: boolean } = {}): T {
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  let b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b.length < HEAD || b.readUInt32LE(0) !== MAGIC) throw new Error('not a lucc-carbon wire buffer (bad magic)');
+  if (b.readUInt8(5) & 1) b = Buffer.concat([b.subarray(0, HEAD), inflateRawSync(b.subarray(HEAD))]);
   if (b.readUInt8(4) !== VERSION) throw new Error(`wire format version ${b.readUInt8(4)}, this build reads ${VERSION}: run the same lucc-carbon version on the coordinator and every worker`);
   const length = b.readUInt32LE(8);
   const start = Math.ceil((HEAD + length) / 8) * 8;

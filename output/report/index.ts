@@ -55,7 +55,13 @@ export async function rebuildReport(dir: string, progress?: Progress): Promise<{
   } catch (err) {
     throw new UserError(`${path}: is not valid JSON (${(err as Error).message}). Run \`lucc-carbon run\` again to rewrite the folder.`);
   }
-  return writeReport(dir, summary, { progress });
+  try {
+    return await writeReport(dir, summary, { progress });
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    // The run wrote these GeoTIFFs itself: one that cannot be read was damaged since.
+    throw new UserError(`${dir}: an output GeoTIFF in this folder cannot be read (${(err as Error)?.message ?? String(err)}). The folder was changed or damaged after the run; run \`lucc-carbon run\` again to rewrite it.`);
+  }
 }
 
 /** The zones again, as the run read them (fields, GeoPackage layer, CRS override from summary.json); null if unreadable. */
