@@ -33,6 +33,8 @@ export const messages = {
     `Epoch ${year}: ${b} does not fit the mosaic started by ${a} (${what}). All files of one year must share CRS, cell size and cell alignment; reproject with \`gdalwarp -t_srs ... -tr ... -tap\` first.`,
   epochGridMismatch: (yearA: number, a: string, yearB: number, b: string, gridA: string, gridB: string) =>
     `Epochs ${yearA} and ${yearB} are on different grids (${a}: ${gridA}; ${b}: ${gridB}), so their cells cannot be compared one to one for transitions. Resample one onto the other's grid, e.g. \`gdalwarp -t_srs <crs> -tr <size> <size> -tap -r near\`, or run the epochs separately.`,
+  outputWriteFailed: (out: string, code: string, detail: string) =>
+    `--out ${out}: writing the results failed (${code}: ${detail}); nothing was written there and what it held before is unchanged. ${code === 'ENOSPC' || code === 'EDQUOT' ? 'The disk is full: free some space or choose an --out on another disk' : 'The disk refused the write: choose another --out'}, then run again.`,
   zonesMissRaster: (zonesFile: string, rasterFile: string) =>
     `${zonesFile}: no zone overlaps the raster ${rasterFile}. Check that the zones' CRS is right (a .prj file, a GeoJSON "crs" member, or lon/lat by default) and that both cover the same region.`,
   zonesSwapped: (zonesFile: string, rasterFile: string) =>

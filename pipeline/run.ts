@@ -141,6 +141,10 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
   } catch (err) {
     for (const w of [...writers, ...[...changeWriters.values()].flat()]) await w?.abort().catch(() => undefined);
     await staging.abort();
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS' || code === 'EIO') {
+      throw new UserError(messages.outputWriteFailed(opts.out, code, (err as Error).message));
+    }
     throw err;
   } finally {
     await executor?.close();

@@ -13,17 +13,23 @@ export interface TaskExecutor {
   close(): Promise<void>;
 }
 
-/** A piscina pool of `threads` worker threads sharing one WorkerSetup. */
+/**
+ * A piscina pool of `threads` worker threads sharing one WorkerSetup. LUCC_WORKER_HEAP_MB caps
+ * each thread's heap (V8's old generation): a thread that runs out dies and the run fails with
+ * the raster and window it was counting, instead of the whole machine swapping.
+ */
 export class PoolExecutor implements TaskExecutor {
   private readonly pool: Piscina;
 
   constructor(setup: WorkerSetup, threads: number) {
+    const heapMb = Number(process.env.LUCC_WORKER_HEAP_MB);
     this.pool = new Piscina({
       filename: workerFile(),
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 60_000,
       workerData: setup,
+      ...(heapMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.max(1, heapMb / 4) } } : {}),
     });
   }
 
