@@ -89,28 +89,51 @@ export function markSpans(mask: Uint8Array, stride: number, runs: Int32Array, nR
   }
 }
 
-let coverScratch = new Float64Array(0);
-
 /**
- * How much the zones of a window overlap: their coverages added per cell, and the excess over
- * 1 summed (in cells). Zero for zones that only share borders; a lower bound of the overlap
- * (exact inside it, short by up to half a cell per cell on its edge, where two half-covered
- * cells add up to no more than one).
+ * How much the zones of a window overlap: the excess of their summed coverage over 1, in cells.
+ * Zero for zones that only share borders; a lower bound of the overlap (exact inside it, short
+ * by up to half a cell per cell on its edge, where two half-covered cells add up to no more
+ * than one). A sweep over each row's run boundaries: cost per run, not per cell.
  */
-export function overlapCells(zoneSpans: { runs: Int32Array; weights: Float64Array; count: number }[], stride: number, cells: number): number {
+export function overlapCells(zoneSpans: { runs: Int32Array; weights: Float64Array; count: number }[], stride: number, rows: number): number {
   if (zoneSpans.length < 2) return 0;
-  if (coverScratch.length < cells) coverScratch = new Float64Array(cells);
-  const cover = coverScratch;
-  cover.fill(0, 0, cells);
+  void stride;
+  let total = 0;
+  for (const z of zoneSpans) total += z.count;
+  // Events (column, +/- weight) bucketed by row with a counting sort.
+  const start = new Int32Array(rows + 1);
+  for (const z of zoneSpans) for (let s = 0; s < z.count; s++) start[z.runs[3 * s]! + 1]! += 2;
+  for (let r = 0; r < rows; r++) start[r + 1]! += start[r]!;
+  const next = start.slice(0, rows);
+  const col = new Int32Array(2 * total);
+  const delta = new Float64Array(2 * total);
   for (const z of zoneSpans) {
     for (let s = 0; s < z.count; s++) {
-      const rowOffset = z.runs[3 * s]! * stride;
-      const end = rowOffset + z.runs[3 * s + 2]!;
+      const r = z.runs[3 * s]!;
       const w = z.weights[s]!;
-      for (let i = rowOffset + z.runs[3 * s + 1]!; i < end; i++) cover[i]! += w;
+      let k = next[r]!++;
+      col[k] = z.runs[3 * s + 1]!; delta[k] = w;
+      k = next[r]!++;
+      col[k] = z.runs[3 * s + 2]!; delta[k] = -w;
     }
   }
   let excess = 0;
-  for (let i = 0; i < cells; i++) if (cover[i]! > 1 + 1e-9) excess += cover[i]! - 1;
+  for (let r = 0; r < rows; r++) {
+    const a = start[r]!;
+    const b = start[r + 1]!;
+    if (b - a < 4) continue; // one run alone cannot overlap
+    // Insertion sort of the row's few events by column.
+    for (let i = a + 1; i < b; i++) {
+      const c = col[i]!, d = delta[i]!;
+      let j = i - 1;
+      while (j >= a && col[j]! > c) { col[j + 1] = col[j]!; delta[j + 1] = delta[j]!; j--; }
+      col[j + 1] = c; delta[j + 1] = d;
+    }
+    let sum = 0;
+    for (let i = a; i < b; i++) {
+      if (i > a && sum > 1 + 1e-9) excess += (sum - 1) * (col[i]! - col[i - 1]!);
+      sum += delta[i]!;
+    }
+  }
   return excess;
 }

@@ -78,7 +78,7 @@ export function createCounter(setup: WorkerSetup) {
       cellHa = new Float64Array(cells);
       windowCellHa(lattice, w, cellHa);
     }
-    const overlap = overlapCells(spans.slice(0, nZones), w.cols, cells);
+    const overlap = overlapCells(spans.slice(0, nZones), w.cols, w.rows);
     lap('coverage');
     const slotMaps: SlotMap[] = [];
     for (let e = 0; e < task.epochs.length; e++) {
