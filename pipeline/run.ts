@@ -36,6 +36,16 @@ export interface RunResult {
 
 /** The main job: rasters + zones + coefficients -> tables and GeoTIFFs in opts.out. */
 export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?: AbortSignal): Promise<RunResult> {
+  // Worker threads start (and load their modules) while this thread reads the inputs and plans.
+  const pool = opts.queue ? null : new PoolExecutor(opts.workers);
+  try {
+    return await runWith(pool, opts, reporter, signal);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Reporter, signal?: AbortSignal): Promise<RunResult> {
   const t0 = performance.now();
   if (opts.epochs.length === 0) throw new UserError('No land-use raster given. Add --raster YEAR=PATH for each epoch.');
   const table = scaleCoefficients(await loadCoefficients(opts.coefficients), opts.unit);
@@ -60,7 +70,8 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
   // Remote rasters are not downloaded whole just to hash them: their sha256 stays null (summary.json says why).
   const hashes = Promise.all([opts.zones, ...epochFiles.flatMap((e) => e.files.map((f) => f.path))].filter((p) => !isUrl(p)).map(sha256));
   const setup = workerSetup(plan, table, opts);
-  let executor: TaskExecutor | null = opts.queue ? null : new PoolExecutor(setup, opts.workers);
+  pool?.useSetup(setup);
+  let executor: TaskExecutor | null = pool;
   try {
     for (const epoch of plan.epochs) {
       const group = plan.groups[epoch.group]!;
@@ -147,7 +158,8 @@ export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?:
     }
     throw err;
   } finally {
-    await executor?.close();
+    // The pool is closed by runPipeline; a queue executor is this run's own.
+    if (executor !== pool) await executor?.close();
   }
 }
 

@@ -1,4 +1,3 @@
-import { workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { deflateSync } from 'node:zlib';
 import { centerSpans } from '../boundaries/center-spans.js';
@@ -11,6 +10,7 @@ import { windowCellHa } from '../rasters/area-lattice.js';
 import { fillWindow } from './fill-window.js';
 import { OUTSIDE_SLOT, SLOTS, SlotMap } from './slots.js';
 import type { CountResult, CountTask, EpochCounts, OutputPlan, OutputTile, SourceRef, WorkerSetup } from './task-types.js';
+import type { PoolMessage } from './executor.js';
 import { reduceTile } from '../output/overviews.js';
 import { TileSource } from './tile-source.js';
 import type { Window } from '../rasters/grid.js';
@@ -179,11 +179,16 @@ function outputTiles(
   return tiles;
 }
 
-// piscina entry: one counter per worker thread, built from the pool's workerData. Result
-// buffers are transferred, not cloned (piscina's Transferable protocol).
+// piscina entry: one counter per worker thread and setup (PoolExecutor sends the setup, in shared
+// memory, with each task). Result buffers are transferred, not cloned (piscina's Transferable protocol).
 let counter: ReturnType<typeof createCounter> | null = null;
-export default async function run(task: CountTask): Promise<unknown> {
-  counter ??= createCounter(workerData as WorkerSetup);
+let counterSetup = -1;
+export default async function run({ setupId, setup, task }: PoolMessage): Promise<unknown> {
+  if (setupId !== counterSetup || !counter) {
+    await counter?.close();
+    counter = createCounter(setup);
+    counterSetup = setupId;
+  }
   const result = await counter(task);
   const buffers: ArrayBufferLike[] = [];
   for (const p of result.pairs) {

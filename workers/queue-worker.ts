@@ -56,7 +56,7 @@ export async function serveQueue(opts: QueueWorkerOptions): Promise<void> {
     a.pool ??= (async () => {
       const bytes = await redis.getBuffer(runKeys(runId).setup);
       if (!bytes) throw new Error(`run ${runId}: its setup is gone from Redis (the run finished, or Redis lost its data)`);
-      return new PoolExecutor(decode<WorkerSetup>(bytes, { shared: true }), opts.concurrency);
+      return new PoolExecutor(opts.concurrency, decode<WorkerSetup>(bytes, { shared: true }));
     })();
     a.pool.catch(() => { a.pool = null; });
     return a.pool;
