@@ -1,7 +1,7 @@
 import { readFile, access } from 'node:fs/promises';
 import * as shapefile from 'shapefile';
 import type { Feature, Geometry, Position } from 'geojson';
-import { UserError, fileError, messages } from '../pipeline/errors.js';
+import { UserError, fileError, messages, readJsonFile } from '../pipeline/errors.js';
 import { crsFromEpsg, crsFromProj4, crsFromWkt, type Crs } from '../rasters/crs.js';
 import { esriDialectProj4 } from './esri-prj.js';
 import { gcj02ToWgs84 } from './gcj02.js';
@@ -73,18 +73,8 @@ function withCrs(set: ZoneSet, spec: string): ZoneSet {
 }
 
 async function readGeoJson(path: string, opts: ZoneFieldOptions): Promise<ZoneSet> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    fileError(path, 'zones file', err);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${path}: is not valid JSON (${(err as Error).message}). Zones must be a GeoJSON FeatureCollection, a Feature, or a JSON array of Features.`);
-  }
+  const doc = await readJsonFile(path, 'zones file',
+    'Zones must be a GeoJSON FeatureCollection, a Feature, or a JSON array of Features.');
   const features = geoJsonFeatures(path, doc);
   const { crs, crsSource } = geoJsonCrs(path, doc);
   return buildZoneSet(path, features, crs, crsSource, opts);

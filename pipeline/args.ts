@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
+
 import { dirname, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { UserError, fileError } from './errors.js';
+import { UserError, readJsonFile } from './errors.js';
 import { RUN_FLAGS, type FlagSpec } from './spec.js';
 
 export interface EpochInput {
@@ -81,13 +81,8 @@ function push(raw: Raw, name: string, v: string | number | boolean): void {
 
 /** Command-line flags win over the file; the file's relative paths are resolved from its folder. */
 async function mergeConfig(raw: Raw, path: string): Promise<void> {
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    if (err instanceof SyntaxError) throw new UserError(`${path}: is not valid JSON (${err.message}). A run file is an object whose keys are the flag names, e.g. {"raster": {"2000": "a.tif"}, "zones": "counties.shp"}.`);
-    fileError(path, 'run configuration', err);
-  }
+  const doc = await readJsonFile(path, 'run configuration',
+    'A run file is an object whose keys are the flag names, e.g. {"raster": {"2000": "a.tif"}, "zones": "counties.shp"}.') as Record<string, unknown>;
   const base = dirname(path);
   const abs = (p: unknown) => (typeof p === 'string' && !/^https?:\/\//i.test(p) ? resolve(base, p) : p);
   for (const [key, value] of Object.entries(doc)) {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitCsvLine } from './coefficients.js';
-import { UserError, fileError } from './errors.js';
+import { UserError, fileError, readJsonFile } from './errors.js';
 import { unitColumn, type CarbonUnit } from './units.js';
 
 /** One invariant of a finished run and how far the worst case is from holding exactly. */
@@ -102,13 +102,8 @@ interface SummaryDoc {
  */
 export async function checkOutputs(dir: string): Promise<CheckResult[]> {
   const summaryPath = join(dir, 'summary.json');
-  let summary: SummaryDoc;
-  try {
-    summary = JSON.parse(await readFile(summaryPath, 'utf8')) as SummaryDoc;
-  } catch (err) {
-    if (err instanceof SyntaxError) throw new UserError(`${summaryPath}: is not valid JSON (${err.message}). The folder is not a finished lucc-carbon run; run lucc-carbon run again.`);
-    fileError(summaryPath, 'summary.json of a lucc-carbon output folder (give the --out folder of a finished run)', err);
-  }
+  const summary = await readJsonFile(summaryPath, 'summary.json of a lucc-carbon output folder (give the --out folder of a finished run)',
+    'The folder is not a finished lucc-carbon run; run lucc-carbon run again.') as SummaryDoc;
   const unit: CarbonUnit = summary.settings?.unit === 'CO2' ? 'CO2' : 'C';
   const u = (c: string) => unitColumn(c, unit);
   const SEQ = u('sequestration_t_yr');

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
+
 import { resolve } from 'node:path';
 import { Staging } from '../output/staging.js';
-import { UserError, fileError } from './errors.js';
+import { UserError, readJsonFile } from './errors.js';
 import { COMPARE_OUTPUTS } from './spec.js';
 import { unitColumn, writeUnitCsv, type CarbonUnit } from './units.js';
 
@@ -34,18 +34,8 @@ export interface Comparison {
 
 /** Read the tables of a finished run; a missing or foreign file is a UserError naming it. */
 export async function readRunSummary(path: string): Promise<RunSummary> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    fileError(path, 'run summary (summary.json of a finished lucc-carbon run)', err);
-  }
-  let doc: { settings?: { unit?: unknown }; tables?: Record<string, unknown> };
-  try {
-    doc = JSON.parse(text) as typeof doc;
-  } catch (err) {
-    throw new UserError(`${path}: is not valid JSON (${(err as Error).message}). Give the summary.json that lucc-carbon run wrote into its --out folder.`);
-  }
+  const doc = await readJsonFile(path, 'run summary (summary.json of a finished lucc-carbon run)',
+    'Give the summary.json that lucc-carbon run wrote into its --out folder.') as { settings?: { unit?: unknown }; tables?: Record<string, unknown> } | null;
   const unit: CarbonUnit = doc?.settings?.unit === 'CO2' ? 'CO2' : 'C';
   const seqKey = unitColumn('sequestration_t_yr', unit);
   const table = (name: string, fields: string[]): Record<string, unknown>[] => {

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+
 /**
  * Two kinds of failure (citty's CLIError): a UserError is the user's to fix and prints one
  * paragraph with no stack (exit 2); anything else is a bug and keeps its stack (exit 1).
@@ -71,4 +73,23 @@ export function fileError(file: string, what: string, err: unknown): never {
   if (code === 'ENOENT') throw new UserError(messages.missingFile(file, what));
   if (code === 'EACCES' || code === 'EISDIR' || code === 'EPERM') throw new UserError(messages.unreadable(file, code));
   throw err;
+}
+
+/**
+ * A JSON file the user named: a missing or unreadable file goes through fileError (`what` says
+ * which file it is), text that is not JSON becomes a UserError naming the file and ending with
+ * `fix`.
+ */
+export async function readJsonFile(path: string, what: string, fix: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    fileError(path, what, err);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${path}: is not valid JSON (${(err as Error).message}). ${fix}`);
+  }
 }

@@ -1,7 +1,7 @@
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readZones, type ZoneSet } from '../../boundaries/read-zones.js';
-import { UserError, fileError } from '../../pipeline/errors.js';
+import { UserError, readJsonFile } from '../../pipeline/errors.js';
 import { reportData, type ReportSummary } from './data.js';
 import { renderPage } from './html.js';
 import { renderMaps, type Progress } from './maps.js';
@@ -42,19 +42,8 @@ export async function writeReport(dir: string, summary: unknown, opts: ReportOpt
 
 /** `lucc-carbon report DIR`: rebuild DIR/report.html from what the run left there. */
 export async function rebuildReport(dir: string, progress?: Progress): Promise<{ path: string; bytes: number }> {
-  const path = join(dir, 'summary.json');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    fileError(path, 'run summary (give the --out folder of a finished run)', err);
-  }
-  let summary: unknown;
-  try {
-    summary = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${path}: is not valid JSON (${(err as Error).message}). Run \`lucc-carbon run\` again to rewrite the folder.`);
-  }
+  const summary = await readJsonFile(join(dir, 'summary.json'), 'run summary (give the --out folder of a finished run)',
+    'Run `lucc-carbon run` again to rewrite the folder.');
   try {
     return await writeReport(dir, summary, { progress });
   } catch (err) {
