@@ -8,6 +8,7 @@
 // first, then overviews by decreasing size), tile data of the smallest overview first and full
 // resolution last, tiles of each level in row-major order. The file is assembled under a
 // temporary name and renamed, so an interrupted run never leaves a half-written GeoTIFF behind.
+import { createHash } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import {
@@ -74,6 +75,8 @@ export class GeoTiffWriter {
   private readonly encoding = new Set<Promise<void>>();
   private failure: unknown = null;
   private emptyBytes: Uint8Array | null = null;
+  /** SHA-256 (hex) of the finished file; null until finish(). */
+  sha256: string | null = null;
 
   private constructor(
     private readonly path: string,
@@ -291,12 +294,15 @@ export class GeoTiffWriter {
     const head = [header(f, ifdAt[0]!)];
     for (let k = 0; k < levelCount; k++) head.push(serializeIfd(this.tags(k, finalOffsets[k]!, f), ifdAt[k]!, k + 1 < levelCount ? ifdAt[k + 1]! : 0, f));
     const headBytes = Buffer.concat(head);
+    // The file is written front to back, so its SHA-256 comes with the writing.
+    const hash = createHash('sha256').update(headBytes);
     await out.write(headBytes, 0, headBytes.length, 0);
 
     let buf = Buffer.alloc(COPY_CHUNK_BYTES);
     let used = 0;
     let writeAt = headBytes.length;
     const flush = async () => {
+      hash.update(buf.subarray(0, used));
       await out.write(buf, 0, used, writeAt);
       writeAt += used;
       used = 0;
@@ -314,8 +320,10 @@ export class GeoTiffWriter {
     if (writeAt !== fullStart) throw new Error(`GeoTiffWriter: overview data ends at ${writeAt}, expected ${fullStart}.`);
     for (let from = 0; from < this.tilesPos; from += buf.length) {
       const { bytesRead } = await this.tilesFile.read(buf, 0, Math.min(buf.length, this.tilesPos - from), from);
+      hash.update(buf.subarray(0, bytesRead));
       await out.write(buf, 0, bytesRead, fullStart + from);
     }
+    this.sha256 = hash.digest('hex');
   }
 }
 

@@ -137,9 +137,7 @@ function validate(raw: Raw, cwd: string): RunOptions {
     const v = raw.get(name)?.[0];
     return v === undefined ? Boolean(def(name)) : v === true || v === 'true';
   };
-  for (const name of ['run-id', 'resume']) {
-    if (raw.has(name) && !raw.has('queue')) throw new UserError(`--${name} belongs to a distributed run: add --queue redis://HOST:PORT (the Redis the workers serve).`);
-  }
+  if (raw.has('run-id') && !raw.has('queue')) throw new UserError('--run-id belongs to a distributed run: add --queue redis://HOST:PORT (the Redis the workers serve).');
   return {
     epochs: [...epochs.entries()].sort((a, b) => a[0] - b[0]).map(([year, paths]) => ({ year, paths })),
     zones: resolve(cwd, str('zones')!),

@@ -34,6 +34,9 @@ export interface TransitionTally extends ClassTally {
 
 export const NO_DATA = -1;
 
+/** Key of a from -> to transition in Tallies.byPair maps. */
+export const transitionKey = (from: number, to: number): number => (from + 1) * 65537 + (to + 1);
+
 /**
  * Sums task results into per-epoch, per-zone tallies (exactextract's StatsRegistry::merge).
  * Results must be added in task order: floating-point sums then come out the same for any
@@ -44,7 +47,6 @@ export class Tallies {
   readonly byEpoch: ZoneTally[][];
   /** byPair[pair index in plan.pairs][zone]: transitions keyed by from/to code. */
   readonly byPair: Map<number, TransitionTally>[][];
-  private readonly epochOf: EpochPlan[][];
   private nextTask = 0;
   /** Cells covered by more than one zone (sum of coverage above 1), over all tasks. */
   overlapCells = 0;
@@ -54,8 +56,6 @@ export class Tallies {
       classes: new Map<number, ClassTally>(), nodata: newTally(), outsideCells: 0,
     })));
     this.byPair = plan.pairs.map(() => Array.from({ length: zoneTotal }, () => new Map<number, TransitionTally>()));
-    // epochOf[group][indexInGroup] -> EpochPlan
-    this.epochOf = plan.groups.map((g) => g.epochs);
   }
 
   add(task: CountTask, result: CountResult): void {
@@ -64,8 +64,8 @@ export class Tallies {
     this.overlapCells += result.overlapCells ?? 0;
     this.addPairs(task, result);
     result.epochs.forEach((counts, e) => {
-      const epoch = this.epochOf[task.group]![e]!;
-      const epochIndex = this.plan.epochs.indexOf(epoch);
+      const epochIndex = this.plan.taskEpochs[e]!;
+      const epoch = this.plan.epochs[epochIndex]!;
       const zoneTallies = this.byEpoch[epochIndex]!;
       const nodata = epoch.nodata;
       task.zones.forEach((zone, zi) => {
@@ -97,12 +97,12 @@ export class Tallies {
   }
 
   private addPairs(task: CountTask, result: CountResult): void {
-    const groupEpochs = this.epochOf[task.group]!;
     task.pairs.forEach(([a, b], p) => {
       const counts = result.pairs[p]!;
-      const fromEpoch = groupEpochs[a]!;
-      const toEpoch = groupEpochs[b]!;
-      const pairIndex = this.plan.pairs.findIndex(([x, y]) => this.plan.epochs[x] === fromEpoch && this.plan.epochs[y] === toEpoch);
+      const [x, y] = [this.plan.taskEpochs[a]!, this.plan.taskEpochs[b]!];
+      const fromEpoch = this.plan.epochs[x]!;
+      const toEpoch = this.plan.epochs[y]!;
+      const pairIndex = this.plan.pairs.findIndex(([i, j]) => i === x && j === y);
       const nFrom = counts.fromSlots.length;
       const nTo = counts.toSlots.length;
       const fromCodes = Array.from(counts.fromSlots, (s) => this.codeOf(fromEpoch, result.epochs[a]!.slotCodes, s));
@@ -118,7 +118,7 @@ export class Tallies {
             if (whole === 0 && frac === 0) continue;
             const from = fromCodes[i]!;
             const to = toCodes[j]!;
-            const key = (from + 1) * 65537 + (to + 1);
+            const key = transitionKey(from, to);
             const t = map.get(key) ?? map.set(key, Object.assign(newTally(), { from, to })).get(key)!;
             t.whole += whole;
             t.frac += frac;

@@ -42,6 +42,8 @@ export interface Plan {
   /** Epoch pairs whose transitions are counted: consecutive ones, then first-to-last. */
   pairs: [number, number][];
   tasks: CountTask[];
+  /** The plan epoch of each entry of task.epochs (all epochs, unless --resume skips some). */
+  taskEpochs: number[];
 }
 
 export interface PlanOptions {
@@ -102,7 +104,18 @@ export function makePlan(epochFiles: { year: number; files: RasterInfo[] }[], zo
     }
     tasks.push(...groupTasks(group, g, out, first, tasks.length, opts.coverage, pairs));
   });
-  return { groups, epochs, pairs, tasks };
+  return { groups, epochs, pairs, tasks, taskEpochs: epochs.map((_, i) => i) };
+}
+
+/**
+ * Tasks that decode only the given epochs (plan indices, ascending) and count the pairs among
+ * them: what --resume leaves to do. No epochs, no tasks.
+ */
+export function restrictTasks(plan: Plan, counted: number[]): void {
+  const at = (i: number) => counted.indexOf(i);
+  const pairs = plan.pairs.filter(([a, b]) => at(a) >= 0 && at(b) >= 0).map(([a, b]): [number, number] => [at(a), at(b)]);
+  plan.taskEpochs = counted;
+  plan.tasks = counted.length === 0 ? [] : plan.tasks.map((t, id) => ({ ...t, id, epochs: counted.map((i) => t.epochs[i]!), pairs }));
 }
 
 /** The grid of one epoch: the union of its files, which must share CRS, cell size and alignment. */

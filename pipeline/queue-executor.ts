@@ -83,6 +83,9 @@ export class QueueExecutor implements TaskExecutor {
       const runQueue = new Queue(runQueueName(runId), { connection, prefix: PREFIX });
       const flow = new FlowProducer({ connection, prefix: PREFIX });
       parts.push(taskQueue, runQueue, flow);
+      // Without a listener BullMQ prints a lost connection's stack; the poll loop's watchdog reports instead.
+      for (const q of [taskQueue, runQueue]) q.on('error', () => undefined);
+      flow.on('error', () => undefined);
       const ex = new QueueExecutor(runId, o.url, redis, taskQueue, runQueue, flow, o.tasks.length, o.reporter);
       const existing = await redis.hget(keys.meta, 'tasks');
       if (existing !== null && !o.resume) {

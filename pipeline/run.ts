@@ -13,12 +13,13 @@ import type { RunOptions } from './args.js';
 import { coefficientLut, loadCoefficients } from './coefficients.js';
 import { UserError, messages } from './errors.js';
 import { Tallies } from './merge.js';
-import { makePlan, type GridGroup, type Plan } from './plan.js';
+import { makePlan, restrictTasks, type GridGroup, type Plan } from './plan.js';
+import { applyState, loadState, rasterRecords, resumeKeys, saveState, stageKept, type Reuse } from './resume.js';
 import { OUTPUTS } from './spec.js';
 import { buildTables, type Tables } from './tables.js';
 import { coverageWarnings } from './coverage-warnings.js';
 import { buildTransitions } from './transitions.js';
-import { buildSummary, type Summary } from './summary.js';
+import { buildSummary, toolVersion, type Summary } from './summary.js';
 import { buildFigures, topConversions } from './figures.js';
 import { hasIntervals } from './intervals.js';
 import { scaleCoefficients, unitColumn, writeUnitCsv } from './units.js';
@@ -63,35 +64,55 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
   for (const g of plan.groups) if (g.cellArea.kind === 'nominal' && !g.crs.isEqualArea) reporter.warn(`Rasters of ${g.epochs.map((e) => e.year).join(', ')} are in a projection that does not preserve area (${g.crs.proj4}); --cell-area nominal uses the nominal cell size ${g.cellArea.constantHa} ha, off by the squared scale factor. Drop --cell-area nominal for true ellipsoidal cell areas.`);
   const tPlanned = performance.now();
 
-  const staging = await Staging.create(opts.out);
-  const writers: (GeoTiffWriter | null)[] = [];
-  const changeWriters = new Map<number, GeoTiffWriter[]>();
-  const changePairs = changeRasterPairs(plan, opts.changeRasters ?? 'first-last');
   // Remote rasters are not downloaded whole just to hash them: their sha256 stays null (summary.json says why).
   const hashes = Promise.all([opts.zones, ...epochFiles.flatMap((e) => e.files.map((f) => f.path))].filter((p) => !isUrl(p)).map(sha256));
+  const sha256Of = async () => new Map((await hashes).map((h) => [h.path, h.sha256]));
   const setup = workerSetup(plan, table, opts);
+  const keys = async () => resumeKeys({
+    version: toolVersion(), zonesSha256: (await sha256Of()).get(opts.zones) ?? '',
+    zoneOptions: [opts.zoneId, opts.zoneName, opts.zonesCrs, opts.zonesLayer], counting: [opts.coverage, opts.cellArea, opts.extent],
+    plan, rasterValues: setup.coefficientByCode, rasterOptions: [setup.unmappedCoefficient, RASTER_NODATA],
+  });
+  const staging = await Staging.create(opts.out);
+  const writers: (GeoTiffWriter | null)[] = plan.epochs.map(() => null);
+  const changeWriters = new Map<number, GeoTiffWriter[]>();
+  const changePairs = changeRasterPairs(plan, opts.changeRasters ?? 'first-last');
+  const tallies = new Tallies(plan, zoneSet.zones.length);
   pool?.useSetup(setup);
   let executor: TaskExecutor | null = pool;
   try {
-    for (const epoch of plan.epochs) {
+    const reuse = opts.resume && !opts.queue ? await resumeFrom(opts.out, await keys(), plan, tallies, await sha256Of(), changePairs, reporter) : null;
+    const rasterFiles: { file: string; path: string; writer: GeoTiffWriter | null }[] = [];
+    for (const i of plan.taskEpochs) {
+      const epoch = plan.epochs[i]!;
       const group = plan.groups[epoch.group]!;
-      writers.push(group.output ? await GeoTiffWriter.create(staging.path(`sequestration_${epoch.year}.tif`), rasterSpec(group, epoch.files[0]!)) : null);
+      if (!group.output) continue;
+      const file = `sequestration_${epoch.year}.tif`;
+      writers[i] = await GeoTiffWriter.create(staging.path(file), rasterSpec(group, epoch.files[0]!));
+      rasterFiles.push({ file, path: staging.path(file), writer: writers[i] });
     }
     for (const [a, b] of changePairs) {
       const from = plan.epochs[a]!, to = plan.epochs[b]!;
       const group = plan.groups[from.group]!;
-      if (!group.output || to.group !== from.group) continue;
+      const [ta, tb] = [plan.taskEpochs.indexOf(a), plan.taskEpochs.indexOf(b)];
+      if (!group.output || to.group !== from.group || ta < 0 || tb < 0) continue;
       // task.output is the group's OutputPlan: the workers cut these pairs' change tiles too
-      (group.output.changePairs ??= []).push([from.indexInGroup, to.indexInGroup]);
+      (group.output.changePairs ??= []).push([ta, tb]);
       const list = changeWriters.get(from.group) ?? changeWriters.set(from.group, []).get(from.group)!;
-      list.push(await GeoTiffWriter.create(staging.path(`change_${from.year}_${to.year}.tif`), rasterSpec(group, from.files[0]!)));
+      const file = `change_${from.year}_${to.year}.tif`;
+      const writer = await GeoTiffWriter.create(staging.path(file), rasterSpec(group, from.files[0]!));
+      list.push(writer);
+      rasterFiles.push({ file, path: staging.path(file), writer });
+    }
+    for (const file of reuse?.keep ?? []) {
+      await stageKept(file, opts.out, staging.path(file));
+      rasterFiles.push({ file, path: staging.path(file), writer: null });
     }
     // Queued tasks are serialized once, so only now, with the change pairs added to task.output.
     executor ??= await QueueExecutor.open({
       url: opts.queue!, runId: opts.runId, resume: opts.resume, setup, tasks: plan.tasks, reporter,
       rasters: epochFiles.flatMap((e) => e.files.map((f) => f.path)),
     });
-    const tallies = new Tallies(plan, zoneSet.zones.length);
     let blocksDecoded = 0;
     const phasesMs = { decode: 0, assemble: 0, coverage: 0, count: 0, output: 0 };
     await runTasks(executor, plan.tasks, opts.queue ? QUEUE_IN_FLIGHT : opts.workers * 3, reporter, signal, async (task, result) => {
@@ -99,8 +120,7 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
       blocksDecoded += result.blocksDecoded;
       for (const k of Object.keys(phasesMs) as (keyof typeof phasesMs)[]) phasesMs[k] += result.phasesMs[k];
       for (let e = 0; e < result.epochs.length; e++) {
-        const epochIndex = plan.epochs.indexOf(plan.groups[task.group]!.epochs[e]!);
-        const writer = writers[epochIndex];
+        const writer = writers[plan.taskEpochs[e]!];
         if (!writer) continue;
         await writeTiles(writer, result.epochs[e]!.tiles);
       }
@@ -136,6 +156,8 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
       zoneRows: tables.zones, change: tables.change, column: (c) => unitColumn(c, opts.unit),
     });
     const summary = buildSummary({
+      resume: saveState(plan, tallies, await keys(), await sha256Of(), await rasterRecords(rasterFiles.map((r) => ({ ...r, sha256: r.writer?.sha256 ?? null })), reuse?.rasters ?? [])),
+      resumed: reuse && { reused_years: reuse.reusedYears, counted_years: plan.taskEpochs.map((i) => plan.epochs[i]!.year), kept_files: reuse.keep },
       opts, plan, zoneSet, table, tables, attribution, figures, top: topConversions(attribution, opts.top), hashes: await hashes, warnings: reporter.warnings,
       timingsS: { plan: (tPlanned - t0) / 1000, count: (tCounted - tPlanned) / 1000, total: (performance.now() - t0) / 1000 },
       peakRssMb: process.resourceUsage().maxRSS / 1024,
@@ -161,6 +183,23 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
     // The pool is closed by runPipeline; a queue executor is this run's own.
     if (executor !== pool) await executor?.close();
   }
+}
+
+/** --resume: restore what the earlier run in `out` counted and leave the tasks that remain. */
+async function resumeFrom(
+  out: string, keys: Awaited<ReturnType<typeof resumeKeys>>, plan: Plan, tallies: Tallies, sha256Of: Map<string, string>,
+  changePairs: [number, number][], reporter: Reporter,
+): Promise<Reuse | null> {
+  const prev = await loadState(out);
+  if (!('state' in prev)) {
+    reporter.info(`--resume: nothing to reuse (${prev.reason}); counting every epoch.`);
+    return null;
+  }
+  const reuse = await applyState(prev.state, keys, plan, tallies, sha256Of, out, { epochs: plan.groups[0]!.output !== null, changePairs });
+  restrictTasks(plan, reuse.counted);
+  const years = (list: number[]) => (list.length ? list.join(', ') : 'none');
+  reporter.info(`--resume: reusing the counts of ${years(reuse.reusedYears)}${reuse.keep.length ? ` and ${reuse.keep.length} raster(s)` : ''} from ${out}; decoding ${years(reuse.counted.map((i) => plan.epochs[i]!.year))}.`);
+  return reuse;
 }
 
 /** Submit tasks with a bounded number in flight; hand results on in task order. */

@@ -42,7 +42,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'queue', kind: 'string', valueName: 'redis://HOST:PORT',
     about: 'count on `lucc-carbon worker` processes through BullMQ on this Redis instead of local threads (rasters: paths every worker can read, or http(s) URLs); --workers is then ignored' },
   { name: 'run-id', kind: 'string', valueName: 'ID', about: 'name of the distributed run in Redis (default: a hash of the inputs and settings)' },
-  { name: 'resume', kind: 'boolean', default: false, about: 'with --queue: continue the run of the same inputs and settings (or --run-id) that a stopped coordinator left in Redis, keeping its finished tasks' },
+  { name: 'resume', kind: 'boolean', default: false, about: 'reuse the counts and rasters of the earlier run in --out for every epoch whose input files hash the same (SHA-256) and whose outputs are intact, decoding only the others; with --queue: continue the run of the same inputs and settings (or --run-id) that a stopped coordinator left in Redis, keeping its finished tasks' },
   { name: 'out', kind: 'string', valueName: 'DIR', default: 'out', about: 'output folder (created if needed; files are replaced atomically)' },
   { name: 'rasters', kind: 'boolean', default: true, about: 'tables only: do not write sequestration_<year>.tif and change_<from>_<to>.tif' },
   { name: 'change-rasters', kind: 'string', default: 'first-last', options: ['first-last', 'all', 'none'],

@@ -5,6 +5,7 @@ import type { RunOptions } from './args.js';
 import type { CoefficientTable } from './coefficients.js';
 import { projectRoot } from './paths.js';
 import type { Plan } from './plan.js';
+import type { ResumeState } from './resume.js';
 import type { Figures, TopConversions } from './figures.js';
 import { hasIntervals } from './intervals.js';
 import { OUTPUTS } from './spec.js';
@@ -29,6 +30,10 @@ export interface SummaryInput {
   blocksDecoded: number;
   /** Worker CPU time by phase, summed over workers, seconds. */
   workerPhasesS: Record<string, number>;
+  /** What the next --resume needs (resume.ts). */
+  resume: ResumeState;
+  /** What this run took over from the earlier one with --resume; null without it. */
+  resumed: { reused_years: number[]; counted_years: number[]; kept_files: string[] } | null;
 }
 
 export type Summary = ReturnType<typeof buildSummary>;
@@ -103,10 +108,12 @@ export function buildSummary(s: SummaryInput) {
     peak_rss_mb: s.peakRssMb,
     blocks_decoded: s.blocksDecoded,
     worker_phases_s: s.workerPhasesS,
+    resumed: s.resumed,
+    resume: s.resume,
   };
 }
 
-function toolVersion(): string {
+export function toolVersion(): string {
   try {
     return (JSON.parse(readFileSync(`${projectRoot()}/package.json`, 'utf8')) as { version: string }).version;
   } catch {

@@ -36,29 +36,26 @@ export interface CountInput {
 export function countEpochs(inp: CountInput): { epochs: EpochTally[]; pairs: PairCounts[] } {
   const { nZones, spans, stride, rowHa, cellHa } = inp;
   const variable = rowHa !== null || cellHa !== null;
-  if (inp.pairs.length === 0) {
-    const epochs = inp.slots.map((slots) => {
-      const counts = new Float64Array(nZones * SLOTS);
-      const fracCells = new Float64Array(nZones * SLOTS);
-      const areasHa = variable ? new Float64Array(nZones * SLOTS) : null;
-      for (let z = 0; z < nZones; z++) {
-        const zs = spans[z]!;
-        if (cellHa) countSpansWithCellArea(slots, stride, zs.runs, zs.weights, zs.count, counts, fracCells, areasHa!, z * SLOTS, cellHa);
-        else if (rowHa) countSpansWithArea(slots, stride, zs.runs, zs.weights, zs.count, counts, fracCells, areasHa!, z * SLOTS, rowHa);
-        else countSpans(slots, stride, zs.runs, zs.weights, zs.count, counts, fracCells, z * SLOTS);
-      }
-      return { counts, fracCells, areasHa };
-    });
-    return { epochs, pairs: [] };
-  }
-
+  const direct = (slots: Uint16Array): EpochTally => {
+    const counts = new Float64Array(nZones * SLOTS);
+    const fracCells = new Float64Array(nZones * SLOTS);
+    const areasHa = variable ? new Float64Array(nZones * SLOTS) : null;
+    for (let z = 0; z < nZones; z++) {
+      const zs = spans[z]!;
+      if (cellHa) countSpansWithCellArea(slots, stride, zs.runs, zs.weights, zs.count, counts, fracCells, areasHa!, z * SLOTS, cellHa);
+      else if (rowHa) countSpansWithArea(slots, stride, zs.runs, zs.weights, zs.count, counts, fracCells, areasHa!, z * SLOTS, rowHa);
+      else countSpans(slots, stride, zs.runs, zs.weights, zs.count, counts, fracCells, z * SLOTS);
+    }
+    return { counts, fracCells, areasHa };
+  };
   const zoneRuns = spans.slice(0, nZones);
   const pairs = inp.pairs.map(([a, b]) => countPair(inp.slots[a]!, inp.slots[b]!, stride, zoneRuns, rowHa, cellHa));
-  const epochs = inp.slots.map((_, e): EpochTally => {
+  const epochs = inp.slots.map((slots, e): EpochTally => {
     let p = inp.pairs.findIndex(([, b]) => b === e);
     const asTo = p >= 0;
     if (!asTo) p = inp.pairs.findIndex(([a]) => a === e);
-    return marginal(pairs[p]!, asTo, nZones);
+    // An epoch in no pair (one epoch; or --resume decoding it only for its raster) is counted on its own.
+    return p >= 0 ? marginal(pairs[p]!, asTo, nZones) : direct(slots);
   });
   return { epochs, pairs };
 }

@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, link, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { newTally, transitionKey, type ClassTally, type Tallies, type TransitionTally, type ZoneTally } from './merge.js';
+import type { Plan } from './plan.js';
+
+/**
+ * Local `--resume`: summary.json keeps each epoch's and pair's raw tallies (whole cells and
+ * fractional coverage apart, so they reload bit for bit) with fingerprints of what they depend
+ * on. A run with --resume reuses the tallies of every epoch whose input files hash the same and
+ * every raster that is still the file the earlier run wrote, and decodes only the other epochs.
+ */
+
+/** Bumped whenever the counting engine could count the same inputs differently. */
+const STATE_FORMAT = 1;
+
+/** [whole cells, fractional coverage, hectares] */
+type SavedTally = [number, number, number];
+interface SavedZone { classes: [number, ...SavedTally][]; nodata: SavedTally; outside_cells: number }
+interface SavedEpoch { year: number; inputs_sha256: string[]; zones: SavedZone[] }
+/** Per zone: [from code, to code, whole, frac, hectares] (code -1 = nodata). */
+interface SavedPair { from_year: number; to_year: number; zones: [number, number, ...SavedTally][][] }
+/** An output raster as this run left it: the next --resume keeps it only if it is still this file. */
+export interface SavedRaster { file: string; size_bytes: number; mtime_ms: number; sha256: string }
+
+export interface ResumeState {
+  format: number;
+  /** Fingerprint of the zones and every setting the counts depend on (not the rasters: those are per epoch). */
+  count_key: string;
+  /** count_key plus what the output rasters' values depend on (coefficients, extent, --unmapped). */
+  raster_key: string;
+  epochs: SavedEpoch[];
+  pairs: SavedPair[];
+  overlap_cells: number;
+  rasters: SavedRaster[];
+}
+
+export interface ResumeKeys { count: string; raster: string }
+
+const digest = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+
+/** What an epoch's tallies depend on besides its own files, and what its raster depends on besides them. */
+export function resumeKeys(input: { version: string; zonesSha256: string; zoneOptions: unknown; counting: unknown; plan: Plan; rasterValues: Float32Array; rasterOptions: unknown }): ResumeKeys {
+  const g = input.plan.groups[0]!;
+  const count = digest({
+    format: STATE_FORMAT, version: input.version, zones: input.zonesSha256, zoneOptions: input.zoneOptions, counting: input.counting,
+    grid: g.grid, crs: g.crs.proj4,
+  });
+  const values = createHash('sha256').update(new Uint8Array(input.rasterValues.buffer, input.rasterValues.byteOffset, input.rasterValues.byteLength)).digest('hex');
+  return { count, raster: digest({ count, values, options: input.rasterOptions, output: g.output && { ...g.output, changePairs: undefined } }) };
+}
+
+const saveTally = (t: ClassTally): SavedTally => [t.whole, t.frac, t.areaHa];
+const loadTally = ([whole, frac, areaHa]: SavedTally, into = newTally()): ClassTally => Object.assign(into, { whole, frac, areaHa });
+
+export function saveState(plan: Plan, tallies: Tallies, keys: ResumeKeys, sha256Of: Map<string, string>, rasters: SavedRaster[]): ResumeState {
+  return {
+    format: STATE_FORMAT, count_key: keys.count, raster_key: keys.raster,
+    epochs: plan.epochs.map((e, i) => ({
+      year: e.year,
+      inputs_sha256: e.files.map((f) => sha256Of.get(f.path) ?? ''),
+      zones: tallies.byEpoch[i]!.map((z) => ({
+        classes: [...z.classes].map(([code, t]) => [code, ...saveTally(t)]), nodata: saveTally(z.nodata), outside_cells: z.outsideCells,
+      })),
+    })),
+    pairs: plan.pairs.map(([a, b], p) => ({
+      from_year: plan.epochs[a]!.year, to_year: plan.epochs[b]!.year,
+      zones: tallies.byPair[p]!.map((m) => [...m.values()].map((t) => [t.from, t.to, ...saveTally(t)])),
+    })),
+    overlap_cells: tallies.overlapCells,
+    rasters,
+  };
+}
+
+/** The state an earlier run left in `out`/summary.json, or why there is none to use. */
+export async function loadState(out: string): Promise<{ state: ResumeState } | { reason: string }> {
+  let text: string;
+  try {
+    text = await readFile(join(out, 'summary.json'), 'utf8');
+  } catch {
+    return { reason: `${join(out, 'summary.json')} does not exist` };
+  }
+  try {
+    const state = (JSON.parse(text) as { resume?: ResumeState }).resume;
+    if (!state || state.format !== STATE_FORMAT || !Array.isArray(state.epochs) || !Array.isArray(state.pairs)) {
+      return { reason: `${join(out, 'summary.json')} was written by another version of lucc-carbon` };
+    }
+    return { state };
+  } catch {
+    return { reason: `${join(out, 'summary.json')} is not valid JSON` };
+  }
+}
+
+export interface Reuse {
+  /** Plan epochs to decode, in order (their tallies are counted afresh). */
+  counted: number[];
+  /** Output raster files of the earlier run that stay as they are. */
+  keep: string[];
+  /** Years whose tallies come from the earlier run. */
+  reusedYears: number[];
+  /** The earlier run's raster records (for the SHA-256 of kept files). */
+  rasters: SavedRaster[];
+}
+
+/**
+ * Which epochs must be decoded again: those whose files changed (or were not in the earlier run),
+ * the ends of every epoch pair not counted before, and the epochs (or pair ends) whose output
+ * raster is missing, was written with other coefficients, or is no longer the file written then.
+ * Restores the rest into `tallies`.
+ */
+export async function applyState(
+  state: ResumeState, keys: ResumeKeys, plan: Plan, tallies: Tallies, sha256Of: Map<string, string>, out: string,
+  rasters: { epochs: boolean; changePairs: [number, number][] },
+): Promise<Reuse> {
+  const sameCounts = state.count_key === keys.count;
+  const saved = plan.epochs.map((e) => {
+    const s = sameCounts ? state.epochs.find((x) => x.year === e.year) : undefined;
+    const hashes = e.files.map((f) => sha256Of.get(f.path));
+    return s && s.zones.length === tallies.byEpoch[0]!.length && s.inputs_sha256.length === hashes.length && s.inputs_sha256.every((h, k) => h === hashes[k]) ? s : null;
+  });
+  const need = new Set<number>(plan.epochs.flatMap((_, i) => (saved[i] ? [] : [i])));
+  const savedPairs = plan.pairs.map(([a, b]) => {
+    const s = saved[a] && saved[b] ? state.pairs.find((x) => x.from_year === plan.epochs[a]!.year && x.to_year === plan.epochs[b]!.year) : undefined;
+    if (!s) { need.add(a); need.add(b); }
+    return s ?? null;
+  });
+  // A raster is intact when it is the file the earlier run wrote: same size and modification
+  // time, or (copied, restored from a backup) same size and SHA-256.
+  const intact = async (file: string): Promise<boolean> => {
+    const rec = state.raster_key === keys.raster ? state.rasters.find((r) => r.file === file) : undefined;
+    const s = rec ? await stat(join(out, file)).catch(() => null) : null;
+    if (!s || s.size !== rec!.size_bytes) return false;
+    return s.mtimeMs === rec!.mtime_ms || (await sha256File(join(out, file))) === rec!.sha256;
+  };
+  const epochFile = (i: number) => `sequestration_${plan.epochs[i]!.year}.tif`;
+  const changeFile = ([a, b]: [number, number]) => `change_${plan.epochs[a]!.year}_${plan.epochs[b]!.year}.tif`;
+  if (rasters.epochs) {
+    for (let i = 0; i < plan.epochs.length; i++) if (!need.has(i) && !(await intact(epochFile(i)))) need.add(i);
+    for (const pair of rasters.changePairs) if (!(need.has(pair[0]) && need.has(pair[1])) && !(await intact(changeFile(pair)))) { need.add(pair[0]); need.add(pair[1]); }
+  }
+  const counted = [...need].sort((a, b) => a - b);
+  saved.forEach((s, i) => { if (s && !need.has(i)) tallies.byEpoch[i] = s.zones.map(loadZone); });
+  savedPairs.forEach((s, p) => {
+    const [a, b] = plan.pairs[p]!;
+    if (s && !(need.has(a) && need.has(b))) tallies.byPair[p] = s.zones.map(loadTransitions);
+  });
+  if (counted.length === 0) tallies.overlapCells = state.overlap_cells;
+  const keep = !rasters.epochs ? [] : [
+    ...plan.epochs.flatMap((_, i) => (need.has(i) ? [] : [epochFile(i)])),
+    ...rasters.changePairs.filter(([a, b]) => !(need.has(a) && need.has(b))).map(changeFile),
+  ];
+  return { counted, keep, reusedYears: plan.epochs.flatMap((e, i) => (need.has(i) ? [] : [e.year])), rasters: state.rasters };
+}
+
+function loadZone(z: SavedZone): ZoneTally {
+  return {
+    classes: new Map(z.classes.map(([code, ...t]) => [code, loadTally(t)])),
+    nodata: loadTally(z.nodata),
+    outsideCells: z.outside_cells,
+  };
+}
+
+function loadTransitions(rows: [number, number, ...SavedTally][]): Map<number, TransitionTally> {
+  return new Map(rows.map(([from, to, ...t]) => [transitionKey(from, to), loadTally(t, Object.assign(newTally(), { from, to })) as TransitionTally]));
+}
+
+/** Put a kept output file into the staging folder (a hard link: no copy, and its mtime stays). */
+export async function stageKept(file: string, out: string, stagingPath: string): Promise<void> {
+  try {
+    await link(join(out, file), stagingPath);
+  } catch {
+    await copyFile(join(out, file), stagingPath);
+  }
+}
+
+/** Size, modification time and SHA-256 (from the writer, or of a kept file from the earlier record) of the rasters a run commits. */
+export async function rasterRecords(files: { file: string; path: string; sha256: string | null }[], earlier: SavedRaster[]): Promise<SavedRaster[]> {
+  return Promise.all(files.map(async ({ file, path, sha256 }) => {
+    const s = await stat(path);
+    return { file, size_bytes: s.size, mtime_ms: s.mtimeMs, sha256: sha256 ?? earlier.find((r) => r.file === file)?.sha256 ?? (await sha256File(path)) };
+  }));
+}
+
+export function sha256File(path: string): Promise<string> {
+  return new Promise((ok, fail) => {
+    const h = createHash('sha256');
+    createReadStream(path).on('data', (d) => h.update(d)).on('error', fail).on('end', () => ok(h.digest('hex')));
+  });
+}
