@@ -2,7 +2,7 @@
 // (one corner cell left out), every edge a fractal polyline built once and shared by both neighbours
 // (identical vertices), converted to lon/lat. The union's outline is also handed to the land-cover
 // workers in pixel space, as edges: cells outside every county are nodata.
-import proj4 from 'proj4';
+import proj4 from '../rasters/proj4.js';
 import { CAS_ALBERS_PROJ4 } from '../data/demo.js';
 import { pointInRing } from '../data/procedural.js';
 

@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import proj4 from 'proj4';
+import proj4 from '../rasters/proj4.js';
 import { CAS_ALBERS_PROJ4, mulberry32 } from '../data/demo.js';
 import { GeoTiffWriter, casAlbersGeoKeys } from '../output/geotiff-writer.js';
 import { buildCounties } from './counties.js';

@@ -1,4 +1,4 @@
-import proj4 from 'proj4';
+import proj4 from '../rasters/proj4.js';
 import type { Position } from 'geojson';
 import { UserError } from '../pipeline/errors.js';
 import { sameCrs, type Crs } from '../rasters/crs.js';

@@ -3,7 +3,7 @@
 // Same seed and size -> the same bytes, always (integer hashing only, no Math.random, no clock).
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import proj4 from 'proj4';
+import proj4 from '../rasters/proj4.js';
 import { GeoTiffWriter, casAlbersGeoKeys } from '../output/geotiff-writer.js';
 import { fbm, hash2, pointInRing, valueNoise } from './procedural.js';
 

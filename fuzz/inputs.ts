@@ -1,5 +1,5 @@
 import { deflateSync } from 'node:zlib';
-import proj4 from 'proj4';
+import proj4 from '../rasters/proj4.js';
 import { casAlbersGeoKeys, type GeoKeyTags } from '../output/geotiff-writer.js';
 
 /**

@@ -2,7 +2,7 @@
 // from the tables, so a choropleth is one drag-and-drop into QGIS or a web map. Numbers are copied
 // from the pipeline's rows, never recomputed here.
 import { rename, unlink, writeFile } from 'node:fs/promises';
-import proj4 from 'proj4';
+import proj4 from '../rasters/proj4.js';
 import type { Position } from 'geojson';
 import type { Zone } from '../boundaries/read-zones.js';
 import { crsFromProj4, sameCrs, type Crs } from '../rasters/crs.js';

@@ -6,7 +6,6 @@ import { UserError } from './errors.js';
 import { unitColumn } from './units.js';
 import { Reporter, runJson } from './report-progress.js';
 import { runPipeline, type RunResult } from './run.js';
-import { serveQueue } from '../workers/queue-worker.js';
 import { availableParallelism } from 'node:os';
 
 async function main(argv: string[]): Promise<number> {
@@ -48,6 +47,7 @@ async function runWorker(rest: string[]): Promise<number> {
   }
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UserError(`worker: --concurrency ${concurrency} is not a whole number from 1 to 256. ${usage}`);
   if (!queue) throw new UserError(`worker needs --queue. ${usage}`);
+  const { serveQueue } = await import('../workers/queue-worker.js');
   await serveQueue({ url: queue, concurrency, signal: interruption.signal, log: (line) => process.stderr.write(`${line}\n`) });
   return 0;
 }

@@ -93,3 +93,10 @@ export async function readJsonFile(path: string, what: string, fix: string): Pro
     throw new UserError(`${path}: is not valid JSON (${(err as Error).message}). ${fix}`);
   }
 }
+
+/** A task of a distributed run that failed on every attempt, with the workers' last reason. */
+export class RemoteTaskFailure extends Error {
+  constructor(message: string, readonly attempts: number) {
+    super(message);
+  }
+}

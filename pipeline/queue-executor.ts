@@ -11,7 +11,7 @@ import {
 } from '../workers/queue-protocol.js';
 import type { CountResult, CountTask, WorkerSetup } from '../workers/task-types.js';
 import { encode, decode } from '../workers/wire.js';
-import { UserError } from './errors.js';
+import { RemoteTaskFailure, UserError } from './errors.js';
 import type { Reporter } from './report-progress.js';
 
 /** Results the coordinator waits for at once; the workers run ahead, their results wait in Redis. */
@@ -22,12 +22,6 @@ const STATE_CHECK_MS = 1000;
 /** Longest the coordinator waits on an unreachable Redis before it gives up. */
 const REDIS_TIMEOUT_MS = Number(process.env.LUCC_QUEUE_TIMEOUT_MS) > 0 ? Number(process.env.LUCC_QUEUE_TIMEOUT_MS) : 60_000;
 
-/** A task that failed on every attempt, with the workers' last reason. */
-export class RemoteTaskFailure extends Error {
-  constructor(message: string, readonly attempts: number) {
-    super(message);
-  }
-}
 
 export interface QueueRunOptions {
   url: string;

@@ -11,7 +11,7 @@ import { Staging } from '../output/staging.js';
 import type { CountResult, CountTask, OutputTile, WorkerSetup } from '../workers/task-types.js';
 import type { RunOptions } from './args.js';
 import { coefficientLut, loadCoefficients } from './coefficients.js';
-import { UserError, messages } from './errors.js';
+import { RemoteTaskFailure, UserError, messages } from './errors.js';
 import { Tallies } from './merge.js';
 import { makePlan, restrictTasks, type GridGroup, type Plan } from './plan.js';
 import { applyState, loadState, rasterRecords, resumeKeys, saveState, stageKept, type Reuse } from './resume.js';
@@ -24,7 +24,6 @@ import { buildFigures, topConversions } from './figures.js';
 import { hasIntervals } from './intervals.js';
 import { scaleCoefficients, unitColumn, writeUnitCsv } from './units.js';
 import type { Reporter } from './report-progress.js';
-import { QUEUE_IN_FLIGHT, QueueExecutor, RemoteTaskFailure } from './queue-executor.js';
 
 export const RASTER_NODATA = -9999;
 
@@ -109,13 +108,15 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
       rasterFiles.push({ file, path: staging.path(file), writer: null });
     }
     // Queued tasks are serialized once, so only now, with the change pairs added to task.output.
-    executor ??= await QueueExecutor.open({
+    // BullMQ and ioredis load only for a distributed run (a quarter of a local run's start-up otherwise).
+    const queue = opts.queue ? await import('./queue-executor.js') : null;
+    executor ??= await queue!.QueueExecutor.open({
       url: opts.queue!, runId: opts.runId, resume: opts.resume, setup, tasks: plan.tasks, reporter,
       rasters: epochFiles.flatMap((e) => e.files.map((f) => f.path)),
     });
     let blocksDecoded = 0;
     const phasesMs = { decode: 0, assemble: 0, coverage: 0, count: 0, output: 0 };
-    await runTasks(executor, plan.tasks, opts.queue ? QUEUE_IN_FLIGHT : opts.workers * 3, reporter, signal, async (task, result) => {
+    await runTasks(executor, plan.tasks, queue ? queue.QUEUE_IN_FLIGHT : opts.workers * 3, reporter, signal, async (task, result) => {
       tallies.add(task, result);
       blocksDecoded += result.blocksDecoded;
       for (const k of Object.keys(phasesMs) as (keyof typeof phasesMs)[]) phasesMs[k] += result.phasesMs[k];

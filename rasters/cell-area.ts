@@ -1,4 +1,4 @@
-import proj4 from 'proj4';
+import proj4 from './proj4.js';
 import type { Crs } from './crs.js';
 import type { Grid, Window } from './grid.js';
 import { areaLattice, type AreaLattice } from './true-area.js';

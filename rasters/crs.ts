@@ -1,4 +1,4 @@
-import proj4 from 'proj4';
+import proj4 from './proj4.js';
 import geokeysToProj4 from 'geotiff-geokeys-to-proj4';
 
 /** A coordinate reference system as the pipeline uses it: a clean proj4 string plus its kind. */

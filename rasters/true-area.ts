@@ -1,4 +1,4 @@
-import proj4 from 'proj4';
+import proj4 from './proj4.js';
 import type { Crs } from './crs.js';
 import type { AreaLattice } from './area-lattice.js';
 import type { Grid, Window } from './grid.js';

@@ -1,4 +1,4 @@
-import proj4 from 'proj4';
+import proj4 from '../../rasters/proj4.js';
 import type { ZoneSet } from '../../boundaries/read-zones.js';
 import { crsFromProj4, sameCrs } from '../../rasters/crs.js';
 import type { DisplayGrid } from '../map-render.js';
