@@ -1,6 +1,16 @@
+import { rmSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError, messages } from '../pipeline/errors.js';
+
+/** Staging folders of this process, for removeStagingSync on a forced exit. */
+const live = new Set<string>();
+
+/** Remove this process's staging folders now (a second Ctrl-C exits without waiting for the run to unwind). */
+export function removeStagingSync(): void {
+  for (const dir of live) rmSync(dir, { recursive: true, force: true });
+  live.clear();
+}
 
 /**
  * All outputs of a run are written into a staging folder beside --out and moved into --out
@@ -21,10 +31,13 @@ export class Staging {
       if (code && code !== 'ENOENT') throw new UserError(messages.outNotCreatable(out, code));
       if (!code) throw err;
     }
-    const dir = join(dirname(out), `.${basename(out)}.lucc-tmp-${process.pid}`);
+    const prefix = `.${basename(out)}.lucc-tmp-`;
+    const dir = join(dirname(out), `${prefix}${process.pid}`);
     try {
+      await removeAbandoned(dirname(out), prefix);
       await rm(dir, { recursive: true, force: true });
       await makeFolder(dir);
+      live.add(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new UserError(`--out ${out}: cannot write beside it (${code ?? String(err)}). Choose a folder you can write to, or fix its permissions.`);
@@ -44,6 +57,11 @@ export class Staging {
   async commit(previousOutputs?: RegExp): Promise<string[]> {
     await makeFolder(this.out);
     const names = (await readdir(this.dir)).sort();
+    // Anything in the way that a rename cannot replace is found before the first file moves.
+    for (const name of names) {
+      const there = await stat(join(this.out, name)).catch(() => null);
+      if (there?.isDirectory()) throw new UserError(`--out ${this.out}: holds a folder named ${name}, where this run writes a file. Move or rename that folder, then run again (nothing was changed).`);
+    }
     for (const name of names) await rename(join(this.dir, name), join(this.out, name));
     if (previousOutputs) {
       const written = new Set(names);
@@ -52,11 +70,33 @@ export class Staging {
       }
     }
     await rm(this.dir, { recursive: true, force: true });
+    live.delete(this.dir);
     return names;
   }
 
   async abort(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
+    live.delete(this.dir);
+  }
+}
+
+/** Staging folders beside --out left by runs whose process no longer exists (killed with SIGKILL, power loss). */
+async function removeAbandoned(parent: string, prefix: string): Promise<void> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
+    await rm(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

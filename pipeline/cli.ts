@@ -5,7 +5,9 @@ import { parseRunArgs, renderUsage, type RunOptions } from './args.js';
 import { UserError } from './errors.js';
 import { unitColumn } from './units.js';
 import { Reporter, runJson } from './report-progress.js';
-import { runPipeline, type RunResult } from './run.js';
+import type { RunResult } from './run.js';
+import { PoolExecutor } from '../workers/executor.js';
+import { removeStagingSync } from '../output/staging.js';
 import { availableParallelism } from 'node:os';
 
 async function main(argv: string[]): Promise<number> {
@@ -118,7 +120,10 @@ async function runDemo(rest: string[]): Promise<number> {
 async function runAndReport(opts: RunOptions): Promise<number> {
   const reporter = new Reporter(opts.quiet);
   const t0 = performance.now();
-  const result = await runPipeline(opts, reporter, interruption.signal);
+  // The worker threads boot and load their modules while this thread loads the pipeline's.
+  const pool = opts.queue ? null : new PoolExecutor(opts.workers);
+  const { runPipeline } = await import('./run.js').catch(async (err: unknown) => { await pool?.close(); throw err; });
+  const result = await runPipeline(opts, reporter, interruption.signal, pool);
   const seconds = (performance.now() - t0) / 1000;
   if (opts.json) process.stdout.write(`${JSON.stringify(runJson(result, opts, seconds))}\n`);
   else printTotals(result, opts, seconds);
@@ -162,7 +167,11 @@ class Interrupted extends Error {
 const interruption = new AbortController();
 for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   process.on(sig, () => {
-    if (interruption.signal.aborted) process.exit(code);
+    if (interruption.signal.aborted) {
+      removeStagingSync();
+      process.stderr.write(`\nstopped: second ${sig}; outputs were not changed.\n`);
+      process.exit(code);
+    }
     interruption.abort(new Interrupted(sig, code));
   });
 }

@@ -26,6 +26,8 @@ export interface SavedRaster { file: string; size_bytes: number; mtime_ms: numbe
 
 export interface ResumeState {
   format: number;
+  /** SHA-256 of this block (without this field) as written: a block edited by hand is not trusted. */
+  checksum?: string;
   /** Fingerprint of the zones and every setting the counts depend on (not the rasters: those are per epoch). */
   count_key: string;
   /** count_key plus what the output rasters' values depend on (coefficients, extent, --unmapped). */
@@ -38,24 +40,36 @@ export interface ResumeState {
 
 export interface ResumeKeys { count: string; raster: string }
 
-const digest = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+const bytes = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-/** What an epoch's tallies depend on besides its own files, and what its raster depends on besides them. */
-export function resumeKeys(input: { version: string; zonesSha256: string; zoneOptions: unknown; counting: unknown; plan: Plan; rasterValues: Float32Array; rasterOptions: unknown }): ResumeKeys {
+/**
+ * Fingerprints of everything an epoch's tallies depend on besides its own files: the zones as
+ * projected into the grid (so a changed .prj, --zones-crs or polygon counts), the coverage rule,
+ * the cell areas, and the task windows (areas are summed window by window, so another layout of
+ * the first file's blocks could change their last bits). The rasters' adds their cell values.
+ */
+export function resumeKeys(input: { version: string; coverage: string; plan: Plan; rasterValues: Float32Array; rasterOptions: unknown }): ResumeKeys {
   const g = input.plan.groups[0]!;
-  const count = digest({
-    format: STATE_FORMAT, version: input.version, zones: input.zonesSha256, zoneOptions: input.zoneOptions, counting: input.counting,
-    grid: g.grid, crs: g.crs.proj4,
-  });
-  const values = createHash('sha256').update(new Uint8Array(input.rasterValues.buffer, input.rasterValues.byteOffset, input.rasterValues.byteLength)).digest('hex');
-  return { count, raster: digest({ count, values, options: input.rasterOptions, output: g.output && { ...g.output, changePairs: undefined } }) };
+  const h = createHash('sha256').update(JSON.stringify({ format: STATE_FORMAT, version: input.version, coverage: input.coverage, grid: g.grid, crs: g.crs.proj4 }));
+  for (const a of [g.geometry.coords, g.geometry.ringStart, g.geometry.zoneRing]) h.update(bytes(a));
+  const lattice = g.cellArea.lattice;
+  h.update(JSON.stringify({ kind: g.cellArea.kind, constantHa: g.cellArea.constantHa, lattice: lattice && { ...lattice, ha: undefined } }));
+  if (lattice) h.update(bytes(lattice.ha));
+  for (const t of input.plan.tasks) {
+    h.update(JSON.stringify([t.window, t.zones]));
+    if (t.rowHa) h.update(bytes(t.rowHa));
+  }
+  const count = h.digest('hex');
+  const raster = createHash('sha256').update(count).update(bytes(input.rasterValues))
+    .update(JSON.stringify({ options: input.rasterOptions, output: g.output && { ...g.output, changePairs: undefined } })).digest('hex');
+  return { count, raster };
 }
 
 const saveTally = (t: ClassTally): SavedTally => [t.whole, t.frac, t.areaHa];
 const loadTally = ([whole, frac, areaHa]: SavedTally, into = newTally()): ClassTally => Object.assign(into, { whole, frac, areaHa });
 
 export function saveState(plan: Plan, tallies: Tallies, keys: ResumeKeys, sha256Of: Map<string, string>, rasters: SavedRaster[]): ResumeState {
-  return {
+  const state: ResumeState = {
     format: STATE_FORMAT, count_key: keys.count, raster_key: keys.raster,
     epochs: plan.epochs.map((e, i) => ({
       year: e.year,
@@ -71,7 +85,10 @@ export function saveState(plan: Plan, tallies: Tallies, keys: ResumeKeys, sha256
     overlap_cells: tallies.overlapCells,
     rasters,
   };
+  return { ...state, checksum: checksum(state) };
 }
+
+const checksum = (state: ResumeState): string => createHash('sha256').update(JSON.stringify({ ...state, checksum: undefined })).digest('hex');
 
 /** The state an earlier run left in `out`/summary.json, or why there is none to use. */
 export async function loadState(out: string): Promise<{ state: ResumeState } | { reason: string }> {
@@ -82,9 +99,12 @@ export async function loadState(out: string): Promise<{ state: ResumeState } | {
     return { reason: `${join(out, 'summary.json')} does not exist` };
   }
   try {
-    const state = (JSON.parse(text) as { resume?: ResumeState }).resume;
-    if (!state || state.format !== STATE_FORMAT || !Array.isArray(state.epochs) || !Array.isArray(state.pairs)) {
+    const state = (JSON.parse(text) as { resume?: ResumeState } | null)?.resume;
+    if (!state || typeof state !== 'object' || state.format !== STATE_FORMAT) {
       return { reason: `${join(out, 'summary.json')} was written by another version of lucc-carbon` };
+    }
+    if (state.checksum !== checksum(state) || !wellFormed(state)) {
+      return { reason: `the resume block of ${join(out, 'summary.json')} was changed after the run wrote it` };
     }
     return { state };
   } catch {
@@ -121,7 +141,7 @@ export async function applyState(
   });
   const need = new Set<number>(plan.epochs.flatMap((_, i) => (saved[i] ? [] : [i])));
   const savedPairs = plan.pairs.map(([a, b]) => {
-    const s = saved[a] && saved[b] ? state.pairs.find((x) => x.from_year === plan.epochs[a]!.year && x.to_year === plan.epochs[b]!.year) : undefined;
+    const s = saved[a] && saved[b] ? state.pairs.find((x) => x.from_year === plan.epochs[a]!.year && x.to_year === plan.epochs[b]!.year && x.zones.length === tallies.byPair[0]!.length) : undefined;
     if (!s) { need.add(a); need.add(b); }
     return s ?? null;
   });
@@ -151,6 +171,21 @@ export async function applyState(
     ...rasters.changePairs.filter(([a, b]) => !(need.has(a) && need.has(b))).map(changeFile),
   ];
   return { counted, keep, reusedYears: plan.epochs.flatMap((e, i) => (need.has(i) ? [] : [e.year])), rasters: state.rasters };
+}
+
+/** The block's shape, checked before anything is restored from it (the checksum guards its values). */
+function wellFormed(s: ResumeState): boolean {
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  const tally = (t: unknown, lead = 0) => Array.isArray(t) && t.length === lead + 3 && t.every(num);
+  const list = (v: unknown, each: (x: unknown) => boolean) => Array.isArray(v) && v.every(each);
+  const zone = (z: unknown) => {
+    const o = z as SavedZone | null;
+    return o !== null && typeof o === 'object' && list(o.classes, (c) => tally(c, 1)) && tally(o.nodata) && num(o.outside_cells);
+  };
+  return typeof s.count_key === 'string' && typeof s.raster_key === 'string' && num(s.overlap_cells)
+    && list(s.epochs, (e) => { const o = e as SavedEpoch | null; return o !== null && num(o.year) && list(o.inputs_sha256, (h) => typeof h === 'string') && list(o.zones, zone); })
+    && list(s.pairs, (p) => { const o = p as SavedPair | null; return o !== null && num(o.from_year) && num(o.to_year) && list(o.zones, (rows) => list(rows, (r) => tally(r, 2))); })
+    && list(s.rasters, (r) => { const o = r as SavedRaster | null; return o !== null && typeof o.file === 'string' && num(o.size_bytes) && num(o.mtime_ms) && typeof o.sha256 === 'string'; });
 }
 
 function loadZone(z: SavedZone): ZoneTally {

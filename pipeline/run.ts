@@ -34,10 +34,12 @@ export interface RunResult {
   blocksDecoded: number;
 }
 
-/** The main job: rasters + zones + coefficients -> tables and GeoTIFFs in opts.out. */
-export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?: AbortSignal): Promise<RunResult> {
+/**
+ * The main job: rasters + zones + coefficients -> tables and GeoTIFFs in opts.out. Counts on
+ * `pool` when given (closed here), else on a pool of opts.workers threads, or on the queue.
+ */
+export async function runPipeline(opts: RunOptions, reporter: Reporter, signal?: AbortSignal, pool: PoolExecutor | null = opts.queue ? null : new PoolExecutor(opts.workers)): Promise<RunResult> {
   // Worker threads start (and load their modules) while this thread reads the inputs and plans.
-  const pool = opts.queue ? null : new PoolExecutor(opts.workers);
   try {
     return await runWith(pool, opts, reporter, signal);
   } finally {
@@ -67,11 +69,8 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
   const hashes = Promise.all([opts.zones, ...epochFiles.flatMap((e) => e.files.map((f) => f.path))].filter((p) => !isUrl(p)).map(sha256));
   const sha256Of = async () => new Map((await hashes).map((h) => [h.path, h.sha256]));
   const setup = workerSetup(plan, table, opts);
-  const keys = async () => resumeKeys({
-    version: toolVersion(), zonesSha256: (await sha256Of()).get(opts.zones) ?? '',
-    zoneOptions: [opts.zoneId, opts.zoneName, opts.zonesCrs, opts.zonesLayer], counting: [opts.coverage, opts.cellArea, opts.extent],
-    plan, rasterValues: setup.coefficientByCode, rasterOptions: [setup.unmappedCoefficient, RASTER_NODATA],
-  });
+  // Fingerprinted before --resume restricts the tasks.
+  const keys = resumeKeys({ version: toolVersion(), coverage: opts.coverage, plan, rasterValues: setup.coefficientByCode, rasterOptions: [setup.unmappedCoefficient, RASTER_NODATA] });
   const staging = await Staging.create(opts.out);
   const writers: (GeoTiffWriter | null)[] = plan.epochs.map(() => null);
   const changeWriters = new Map<number, GeoTiffWriter[]>();
@@ -80,7 +79,7 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
   pool?.useSetup(setup);
   let executor: TaskExecutor | null = pool;
   try {
-    const reuse = opts.resume && !opts.queue ? await resumeFrom(opts.out, await keys(), plan, tallies, await sha256Of(), changePairs, reporter) : null;
+    const reuse = opts.resume && !opts.queue ? await resumeFrom(opts.out, keys, plan, tallies, await sha256Of(), changePairs, reporter) : null;
     const rasterFiles: { file: string; path: string; writer: GeoTiffWriter | null }[] = [];
     for (const i of plan.taskEpochs) {
       const epoch = plan.epochs[i]!;
@@ -157,7 +156,7 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
       zoneRows: tables.zones, change: tables.change, column: (c) => unitColumn(c, opts.unit),
     });
     const summary = buildSummary({
-      resume: saveState(plan, tallies, await keys(), await sha256Of(), await rasterRecords(rasterFiles.map((r) => ({ ...r, sha256: r.writer?.sha256 ?? null })), reuse?.rasters ?? [])),
+      resume: saveState(plan, tallies, keys, await sha256Of(), await rasterRecords(rasterFiles.map((r) => ({ ...r, sha256: r.writer?.sha256 ?? null })), reuse?.rasters ?? [])),
       resumed: reuse && { reused_years: reuse.reusedYears, counted_years: plan.taskEpochs.map((i) => plan.epochs[i]!.year), kept_files: reuse.keep },
       opts, plan, zoneSet, table, tables, attribution, figures, top: topConversions(attribution, opts.top), hashes: await hashes, warnings: reporter.warnings,
       timingsS: { plan: (tPlanned - t0) / 1000, count: (tCounted - tPlanned) / 1000, total: (performance.now() - t0) / 1000 },
@@ -170,6 +169,8 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
     // The report reads what the run just staged (summary, rasters) and is committed with it.
     // Loaded on demand: the report's modules are a good part of start-up time.
     if (opts.report) await (await import('../output/report/index.js')).writeReport(staging.dir, summary, { zones: zoneSet, progress: reporter, target: staging.path('report.html') });
+    // Ctrl-C after the counting still leaves --out as it was.
+    signal?.throwIfAborted();
     const files = await staging.commit(outputNames());
     return { tables, summary, files, blocksDecoded };
   } catch (err) {
@@ -194,6 +195,10 @@ async function resumeFrom(
   const prev = await loadState(out);
   if (!('state' in prev)) {
     reporter.info(`--resume: nothing to reuse (${prev.reason}); counting every epoch.`);
+    return null;
+  }
+  if (prev.state.count_key !== keys.count) {
+    reporter.info(`--resume: the earlier run in ${out} counted other zones or with other settings (the zones as projected into the grid, --coverage, --cell-area, --extent, or the first raster's block layout); counting every epoch.`);
     return null;
   }
   const reuse = await applyState(prev.state, keys, plan, tallies, sha256Of, out, { epochs: plan.groups[0]!.output !== null, changePairs });

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo, type DemoPaths } from '../data/demo.js';
-import { CLI, tmpDir } from './helpers.js';
+import { CLI, runCli, tmpDir } from './helpers.js';
 
 let demo: DemoPaths;
 const tmp = tmpDir('interrupt');
@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => tmp.cleanup());
 
 /** Start a run, wait until its staging folder exists (outputs are being written), then signal it. */
-function interruptedRun(signal: NodeJS.Signals, out: string): Promise<{ code: number | null; stderr: string }> {
+function interruptedRun(signal: NodeJS.Signals, out: string, times = 1): Promise<{ code: number | null; stderr: string }> {
   const args = [CLI, 'run', ...demo.rasters.flatMap((r) => ['--raster', `${r.year}=${r.path}`]), '--zones', demo.zonesPath, '--workers', '2', '--out', out];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -23,7 +23,7 @@ function interruptedRun(signal: NodeJS.Signals, out: string): Promise<{ code: nu
   const poll = setInterval(() => {
     if (readdirSync(parent).some((n) => n.startsWith('.out.lucc-tmp-'))) {
       clearInterval(poll);
-      child.kill(signal);
+      for (let k = 0; k < times; k++) child.kill(signal);
     }
   }, 2);
   return new Promise((resolve) => child.on('exit', (code) => { clearInterval(poll); resolve({ code, stderr }); }));
@@ -46,4 +46,41 @@ describe('interruptions', () => {
       expect(existsSync(join(out, 'sequestration_2000.tif'))).toBe(false);
     });
   }
+
+  it('a second SIGINT exits at once, and still removes the staging folder', async () => {
+    const parent = join(tmp.dir, 'twice');
+    const out = join(parent, 'out');
+    mkdirSync(parent, { recursive: true });
+    const { code, stderr } = await interruptedRun('SIGINT', out, 2);
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/stopped: (second SIGINT|interrupted by SIGINT); outputs were not changed/);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+});
+
+describe('--out in the way', () => {
+  const demoArgs = () => ['run', ...demo.rasters.slice(0, 2).flatMap((r) => ['--raster', `${r.year}=${r.path}`]), '--zones', demo.zonesPath, '--no-report', '--no-rasters'];
+
+  it('a staging folder left by a run that was killed outright is removed by the next run', () => {
+    const parent = join(tmp.dir, 'abandoned');
+    // No process has this id (Linux's pid_max is at most 2^22); a live process's folder would stay.
+    const stale = join(parent, '.out.lucc-tmp-2147483647');
+    const mine = join(parent, `.out.lucc-tmp-${process.pid}`);
+    mkdirSync(stale, { recursive: true });
+    mkdirSync(mine);
+    writeFileSync(join(stale, 'zones.csv'), 'half written\n');
+    const r = runCli([...demoArgs(), '--out', join(parent, 'out')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(parent).sort()).toEqual([`.out.lucc-tmp-${process.pid}`, 'out']);
+  });
+
+  it('a folder where an output file goes: exit 2 before any file moves in', () => {
+    const out = join(tmp.dir, 'blocked', 'out');
+    mkdirSync(join(out, 'zones.csv'), { recursive: true });
+    const r = runCli([...demoArgs(), '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/\nerror: --out .*out: holds a folder named zones\.csv, where this run writes a file\. Move or rename that folder, then run again \(nothing was changed\)\.\n$/);
+    expect(readdirSync(out)).toEqual(['zones.csv']);
+    expect(readdirSync(join(tmp.dir, 'blocked'))).toEqual(['out']);
+  });
 });

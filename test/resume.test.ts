@@ -1,7 +1,8 @@
 import { cpSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realFile, runCli, tmpDir } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { gdalAvailable, realFile, runCli, tmpDir } from './helpers.js';
 
 // Local --resume on the real CAS rasters (300 m, 38 Chongqing counties): a resumed run must write
 // exactly what a fresh run of the same inputs writes, and decode only the epochs it cannot reuse.
@@ -109,10 +110,55 @@ describe.runIf(ready)('--resume (local)', () => {
   it('another coverage rule, or no earlier run, counts every epoch', () => {
     const out = join(tmp.dir, 'center');
     cpSync(join(tmp.dir, 'fresh3'), out, { recursive: true, preserveTimestamps: true });
-    expect(run(out, THREE, ['--resume', '--coverage', 'center']).summary.resumed!.counted_years).toEqual([2000, 2010, 2020]);
+    const center = run(out, THREE, ['--resume', '--coverage', 'center']);
+    expect(center.summary.resumed).toBeNull();
+    expect(center.stderr).toContain('counted other zones or with other settings');
     const empty = run(join(tmp.dir, 'empty'), THREE, ['--resume']);
     expect(empty.stderr).toMatch(/--resume: nothing to reuse \(.*summary\.json does not exist\); counting every epoch\./);
     expect(empty.summary.blocks_decoded).toBe(fresh3.blocks_decoded);
     expectSameOutputs(join(tmp.dir, 'fresh3'), join(tmp.dir, 'empty'));
+  });
+
+  it('zones that project differently (here --zones-crs gcj02: shifted ~500 m) are counted again', () => {
+    const out = join(tmp.dir, 'gcj');
+    cpSync(join(tmp.dir, 'fresh3'), out, { recursive: true, preserveTimestamps: true });
+    const r = run(out, THREE, ['--resume', '--zones-crs', 'gcj02']);
+    expect(r.stderr).toContain('counted other zones or with other settings');
+    expect(r.summary.resumed).toBeNull();
+    const reference = join(tmp.dir, 'gcj-fresh');
+    run(reference, THREE, ['--zones-crs', 'gcj02']);
+    expectSameOutputs(reference, out);
+  });
+
+  it.runIf(gdalAvailable())('a new first epoch stored in strips (other task windows) counts everything again', () => {
+    const stripped = join(tmp.dir, 'landuse1995-stripped.tif');
+    const t = spawnSync('gdal_translate', ['-q', '-co', 'TILED=NO', '-co', 'COMPRESS=DEFLATE', raster(1995)!, stripped], { encoding: 'utf8' });
+    expect(t.status, t.stderr).toBe(0);
+    const withStripped = ['--raster', `1995=${stripped}`];
+    const out = join(tmp.dir, 'stripped');
+    run(out, THREE, ['--no-rasters']);
+    const resumed = run(out, THREE, ['--no-rasters', '--resume', ...withStripped]);
+    expect(resumed.summary.resumed).toBeNull();
+    const reference = join(tmp.dir, 'stripped-fresh');
+    run(reference, THREE, ['--no-rasters', ...withStripped]);
+    expectSameOutputs(reference, out);
+  });
+
+  it('a resume block edited by hand (a count, or its structure) is not trusted: everything is counted again', () => {
+    for (const [label, edit] of [
+      ['count', (s: { resume: { epochs: { zones: { classes: number[][] }[] }[] } }) => { s.resume.epochs[0]!.zones[1]!.classes[0]![1]! += 1000; }],
+      ['structure', (s: { resume: { rasters: unknown } }) => { s.resume.rasters = null; }],
+    ] as const) {
+      const out = join(tmp.dir, `edited-${label}`);
+      cpSync(join(tmp.dir, 'fresh3'), out, { recursive: true, preserveTimestamps: true });
+      const summaryPath = join(out, 'summary.json');
+      const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+      (edit as (s: unknown) => void)(summary);
+      writeFileSync(summaryPath, JSON.stringify(summary));
+      const r = run(out, THREE, ['--resume']);
+      expect(r.stderr, label).toMatch(/--resume: nothing to reuse \(the resume block of .*summary\.json was changed after the run wrote it\); counting every epoch\./);
+      expect(r.summary.blocks_decoded).toBe(fresh3.blocks_decoded);
+      expectSameOutputs(join(tmp.dir, 'fresh3'), out);
+    }
   });
 });
