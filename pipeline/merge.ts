@@ -48,6 +48,9 @@ export class Tallies {
   /** byPair[pair index in plan.pairs][zone]: transitions keyed by from/to code. */
   readonly byPair: Map<number, TransitionTally>[][];
   private nextTask = 0;
+  /** Epochs and pairs (plan indices) whose tallies came from an earlier run (--resume): task results leave them alone. */
+  private readonly restoredEpochs = new Set<number>();
+  private readonly restoredPairs = new Set<number>();
   /** Cells covered by more than one zone (sum of coverage above 1), over all tasks. */
   overlapCells = 0;
 
@@ -58,6 +61,16 @@ export class Tallies {
     this.byPair = plan.pairs.map(() => Array.from({ length: zoneTotal }, () => new Map<number, TransitionTally>()));
   }
 
+  restore(epoch: number, zones: ZoneTally[]): void {
+    this.byEpoch[epoch] = zones;
+    this.restoredEpochs.add(epoch);
+  }
+
+  restorePair(pair: number, zones: Map<number, TransitionTally>[]): void {
+    this.byPair[pair] = zones;
+    this.restoredPairs.add(pair);
+  }
+
   add(task: CountTask, result: CountResult): void {
     if (task.id !== this.nextTask) throw new Error(`merge out of order: task ${task.id}, expected ${this.nextTask}`);
     this.nextTask++;
@@ -65,6 +78,7 @@ export class Tallies {
     this.addPairs(task, result);
     result.epochs.forEach((counts, e) => {
       const epochIndex = this.plan.taskEpochs[e]!;
+      if (this.restoredEpochs.has(epochIndex)) return;
       const epoch = this.plan.epochs[epochIndex]!;
       const zoneTallies = this.byEpoch[epochIndex]!;
       const nodata = epoch.nodata;
@@ -103,6 +117,7 @@ export class Tallies {
       const fromEpoch = this.plan.epochs[x]!;
       const toEpoch = this.plan.epochs[y]!;
       const pairIndex = this.plan.pairs.findIndex(([i, j]) => i === x && j === y);
+      if (this.restoredPairs.has(pairIndex)) return;
       const nFrom = counts.fromSlots.length;
       const nTo = counts.toSlots.length;
       const fromCodes = Array.from(counts.fromSlots, (s) => this.codeOf(fromEpoch, result.epochs[a]!.slotCodes, s));

@@ -18,7 +18,13 @@ const STATE_FORMAT = 1;
 /** [whole cells, fractional coverage, hectares] */
 type SavedTally = [number, number, number];
 interface SavedZone { classes: [number, ...SavedTally][]; nodata: SavedTally; outside_cells: number }
-interface SavedEpoch { year: number; inputs_sha256: string[]; zones: SavedZone[] }
+interface SavedEpoch {
+  year: number;
+  inputs_sha256: string[];
+  /** The pair the tallies are the marginal of: the other epoch's year and input hashes (epochSource). */
+  source?: (number | string)[];
+  zones: SavedZone[];
+}
 /** Per zone: [from code, to code, whole, frac, hectares] (code -1 = nodata). */
 interface SavedPair { from_year: number; to_year: number; zones: [number, number, ...SavedTally][][] }
 /** An output raster as this run left it: the next --resume keeps it only if it is still this file. */
@@ -74,6 +80,7 @@ export function saveState(plan: Plan, tallies: Tallies, keys: ResumeKeys, sha256
     epochs: plan.epochs.map((e, i) => ({
       year: e.year,
       inputs_sha256: e.files.map((f) => sha256Of.get(f.path) ?? ''),
+      source: epochSource(plan, i, sha256Of),
       zones: tallies.byEpoch[i]!.map((z) => ({
         classes: [...z.classes].map(([code, t]) => [code, ...saveTally(t)]), nodata: saveTally(z.nodata), outside_cells: z.outsideCells,
       })),
@@ -113,7 +120,7 @@ export async function loadState(out: string): Promise<{ state: ResumeState } | {
 }
 
 export interface Reuse {
-  /** Plan epochs to decode, in order (their tallies are counted afresh). */
+  /** Plan epochs to decode, in order (tallies restored from the earlier run are kept, the others counted). */
   counted: number[];
   /** Output raster files of the earlier run that stay as they are. */
   keep: string[];
@@ -133,44 +140,63 @@ export async function applyState(
   state: ResumeState, keys: ResumeKeys, plan: Plan, tallies: Tallies, sha256Of: Map<string, string>, out: string,
   rasters: { epochs: boolean; changePairs: [number, number][] },
 ): Promise<Reuse> {
+  const zoneTotal = tallies.byEpoch[0]!.length;
   const sameCounts = state.count_key === keys.count;
-  const saved = plan.epochs.map((e) => {
+  const hashesOf = (i: number) => plan.epochs[i]!.files.map((f) => sha256Of.get(f.path) ?? '');
+  const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((v, k) => v === b[k]);
+  const unchanged = plan.epochs.map((e, i) => {
     const s = sameCounts ? state.epochs.find((x) => x.year === e.year) : undefined;
-    const hashes = e.files.map((f) => sha256Of.get(f.path));
-    return s && s.zones.length === tallies.byEpoch[0]!.length && s.inputs_sha256.length === hashes.length && s.inputs_sha256.every((h, k) => h === hashes[k]) ? s : null;
+    return s && s.zones.length === zoneTotal && same(s.inputs_sha256, hashesOf(i)) ? s : null;
   });
-  const need = new Set<number>(plan.epochs.flatMap((_, i) => (saved[i] ? [] : [i])));
+  const variable = plan.groups[0]!.cellArea.constantHa === null && plan.epochs.length > 1;
+  const saved = unchanged.map((s, i) => (s && (!variable || same(s.source ?? [], epochSource(plan, i, sha256Of))) ? s : null));
+  // fresh: tallies counted again; decode: epochs the tasks read (fresh ones, and others for a pair or a raster)
+  const fresh = new Set(plan.epochs.flatMap((_, i) => (saved[i] ? [] : [i])));
+  const decode = new Set(fresh);
   const savedPairs = plan.pairs.map(([a, b]) => {
-    const s = saved[a] && saved[b] ? state.pairs.find((x) => x.from_year === plan.epochs[a]!.year && x.to_year === plan.epochs[b]!.year && x.zones.length === tallies.byPair[0]!.length) : undefined;
-    if (!s) { need.add(a); need.add(b); }
+    const s = unchanged[a] && unchanged[b] ? state.pairs.find((x) => x.from_year === plan.epochs[a]!.year && x.to_year === plan.epochs[b]!.year && x.zones.length === zoneTotal) : undefined;
+    if (!s) { decode.add(a); decode.add(b); }
     return s ?? null;
   });
+  // With cell areas that vary, a fresh epoch's hectares must be summed over its own source pair, as in a fresh run.
+  if (variable) for (const i of fresh) decode.add(sourceNeighbour(plan, i));
   // A raster is intact when it is the file the earlier run wrote: same size and modification
   // time, or (copied, restored from a backup) same size and SHA-256.
   const intact = async (file: string): Promise<boolean> => {
     const rec = state.raster_key === keys.raster ? state.rasters.find((r) => r.file === file) : undefined;
-    const s = rec ? await stat(join(out, file)).catch(() => null) : null;
-    if (!s || s.size !== rec!.size_bytes) return false;
-    return s.mtimeMs === rec!.mtime_ms || (await sha256File(join(out, file))) === rec!.sha256;
+    const st = rec ? await stat(join(out, file)).catch(() => null) : null;
+    if (!st || st.size !== rec!.size_bytes) return false;
+    return st.mtimeMs === rec!.mtime_ms || (await sha256File(join(out, file))) === rec!.sha256;
   };
   const epochFile = (i: number) => `sequestration_${plan.epochs[i]!.year}.tif`;
   const changeFile = ([a, b]: [number, number]) => `change_${plan.epochs[a]!.year}_${plan.epochs[b]!.year}.tif`;
   if (rasters.epochs) {
-    for (let i = 0; i < plan.epochs.length; i++) if (!need.has(i) && !(await intact(epochFile(i)))) need.add(i);
-    for (const pair of rasters.changePairs) if (!(need.has(pair[0]) && need.has(pair[1])) && !(await intact(changeFile(pair)))) { need.add(pair[0]); need.add(pair[1]); }
+    for (let i = 0; i < plan.epochs.length; i++) if (!decode.has(i) && !(await intact(epochFile(i)))) decode.add(i);
+    for (const pair of rasters.changePairs) if (!(decode.has(pair[0]) && decode.has(pair[1])) && !(await intact(changeFile(pair)))) { decode.add(pair[0]); decode.add(pair[1]); }
   }
-  const counted = [...need].sort((a, b) => a - b);
-  saved.forEach((s, i) => { if (s && !need.has(i)) tallies.byEpoch[i] = s.zones.map(loadZone); });
-  savedPairs.forEach((s, p) => {
-    const [a, b] = plan.pairs[p]!;
-    if (s && !(need.has(a) && need.has(b))) tallies.byPair[p] = s.zones.map(loadTransitions);
-  });
+  const counted = [...decode].sort((a, b) => a - b);
+  saved.forEach((s, i) => { if (s) tallies.restore(i, s.zones.map(loadZone)); });
+  savedPairs.forEach((s, p) => { if (s) tallies.restorePair(p, s.zones.map(loadTransitions)); });
   if (counted.length === 0) tallies.overlapCells = state.overlap_cells;
   const keep = !rasters.epochs ? [] : [
-    ...plan.epochs.flatMap((_, i) => (need.has(i) ? [] : [epochFile(i)])),
-    ...rasters.changePairs.filter(([a, b]) => !(need.has(a) && need.has(b))).map(changeFile),
+    ...plan.epochs.flatMap((_, i) => (decode.has(i) ? [] : [epochFile(i)])),
+    ...rasters.changePairs.filter(([a, b]) => !(decode.has(a) && decode.has(b))).map(changeFile),
   ];
-  return { counted, keep, reusedYears: plan.epochs.flatMap((e, i) => (need.has(i) ? [] : [e.year])), rasters: state.rasters };
+  return { counted, keep, reusedYears: plan.epochs.flatMap((e, i) => (fresh.has(i) ? [] : [e.year])), rasters: state.rasters };
+}
+
+/**
+ * The epoch whose pair an epoch's tallies are the marginal of in a full run (workers/count-epochs.ts):
+ * the previous one, or the second for the first epoch; -1 with a single epoch (counted directly).
+ */
+function sourceNeighbour(plan: Plan, i: number): number {
+  return plan.epochs.length === 1 ? -1 : i === 0 ? 1 : i - 1;
+}
+
+/** An epoch's source pair as saved: the neighbour's year and input hashes (empty with one epoch). */
+function epochSource(plan: Plan, i: number, sha256Of: Map<string, string>): (number | string)[] {
+  const j = sourceNeighbour(plan, i);
+  return j < 0 ? [] : [plan.epochs[j]!.year, ...plan.epochs[j]!.files.map((f) => sha256Of.get(f.path) ?? '')];
 }
 
 /** The block's shape, checked before anything is restored from it (the checksum guards its values). */
@@ -183,7 +209,7 @@ function wellFormed(s: ResumeState): boolean {
     return o !== null && typeof o === 'object' && list(o.classes, (c) => tally(c, 1)) && tally(o.nodata) && num(o.outside_cells);
   };
   return typeof s.count_key === 'string' && typeof s.raster_key === 'string' && num(s.overlap_cells)
-    && list(s.epochs, (e) => { const o = e as SavedEpoch | null; return o !== null && num(o.year) && list(o.inputs_sha256, (h) => typeof h === 'string') && list(o.zones, zone); })
+    && list(s.epochs, (e) => { const o = e as SavedEpoch | null; return o !== null && num(o.year) && list(o.inputs_sha256, (h) => typeof h === 'string') && list(o.source ?? [], (v) => typeof v === 'string' || num(v)) && list(o.zones, zone); })
     && list(s.pairs, (p) => { const o = p as SavedPair | null; return o !== null && num(o.from_year) && num(o.to_year) && list(o.zones, (rows) => list(rows, (r) => tally(r, 2))); })
     && list(s.rasters, (r) => { const o = r as SavedRaster | null; return o !== null && typeof o.file === 'string' && num(o.size_bytes) && num(o.mtime_ms) && typeof o.sha256 === 'string'; });
 }

@@ -8,7 +8,7 @@ import { gdalAvailable, realFile, runCli, tmpDir } from './helpers.js';
 // exactly what a fresh run of the same inputs writes, and decode only the epochs it cannot reuse.
 const raster = (year: number) => realFile(`resdc-landuse-sichuan-chongqing-300m/landuse${year}.tif`);
 const zones = realFile('datav-gmap/500000.json');
-const ready = Boolean(zones && [2000, 2005, 2010, 2015, 2020].every((y) => raster(y)));
+const ready = Boolean(zones && [1995, 2000, 2005, 2010, 2015, 2020].every((y) => raster(y)));
 
 const COEFFICIENTS = [
   'code,name,primary,coefficient_t_ha_yr',
@@ -66,8 +66,8 @@ describe.runIf(ready)('--resume (local)', () => {
     // A plain copy (new modification times): kept rasters are recognised by their SHA-256.
     cpSync(join(tmp.dir, 'fresh3'), out, { recursive: true });
     const { summary } = run(out, FOUR, ['--resume']);
-    // 2015 is new; pairs 2010-2015 and 2015-2020 need 2010 and 2020; 2000 and 2000-2020 are reused.
-    expect(summary.resumed).toEqual({ reused_years: [2000], counted_years: [2010, 2015, 2020], kept_files: ['sequestration_2000.tif', 'change_2000_2020.tif'] });
+    // 2015 is new; pairs 2010-2015 and 2015-2020 need 2010 and 2020 decoded (their tallies are kept); 2000 and 2000-2020 are reused.
+    expect(summary.resumed).toEqual({ reused_years: [2000, 2010, 2020], counted_years: [2010, 2015, 2020], kept_files: ['sequestration_2000.tif', 'change_2000_2020.tif'] });
     expect(summary.blocks_decoded).toBe(fresh4.blocks_decoded * 3 / 4);
     expectSameOutputs(join(tmp.dir, 'fresh4'), out);
     // The rasters' recorded SHA-256 are those of the files (written by the writer, or carried over).
@@ -160,5 +160,30 @@ describe.runIf(ready)('--resume (local)', () => {
       expect(r.summary.blocks_decoded).toBe(fresh3.blocks_decoded);
       expectSameOutputs(join(tmp.dir, 'fresh3'), out);
     }
+  });
+
+  it.runIf(gdalAvailable())('lon/lat rasters (hectares summed per epoch pair): adding or dropping an epoch still equals a fresh run bit for bit', () => {
+    const lonLat: Record<number, string> = {};
+    for (const year of [2000, 2010, 2015, 2020]) {
+      lonLat[year] = join(tmp.dir, `landuse${year}-4326.tif`);
+      const w = spawnSync('gdalwarp', ['-q', '-t_srs', 'EPSG:4326', '-tr', '0.003', '0.003', '-r', 'near', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', raster(year)!, lonLat[year]!], { encoding: 'utf8' });
+      expect(w.status, w.stderr).toBe(0);
+    }
+    const args = (years: number[]) => years.flatMap((y) => ['--raster', `${y}=${lonLat[y]!}`]);
+    const go = (out: string, years: number[], extra: string[] = []) => {
+      const r = runCli(['run', ...args(years), '--zones', zones!, '--coefficients', coef, '--no-report', '--no-rasters', '--out', out, ...extra]);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
+    };
+    const out = join(tmp.dir, 'lonlat');
+    go(out, [2000, 2010, 2020]);
+    // 2015 between 2010 and 2020: 2020's hectares are now summed over 2015-2020, so it is counted again; 2000 and 2010 are not.
+    expect(go(out, [2000, 2010, 2015, 2020], ['--resume']).resumed!.reused_years).toEqual([2000, 2010]);
+    go(join(tmp.dir, 'lonlat-fresh4'), [2000, 2010, 2015, 2020]);
+    expectSameOutputs(join(tmp.dir, 'lonlat-fresh4'), out);
+    // Two epochs left: both are the marginals of 2000-2020 now, so both are counted again.
+    expect(go(out, [2000, 2020], ['--resume']).resumed!.reused_years).toEqual([]);
+    go(join(tmp.dir, 'lonlat-fresh2'), [2000, 2020]);
+    expectSameOutputs(join(tmp.dir, 'lonlat-fresh2'), out);
   });
 });
