@@ -1,15 +1,22 @@
 import { rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError, messages } from '../pipeline/errors.js';
 
 /** Staging folders of this process, for removeStagingSync on a forced exit. */
 const live = new Set<string>();
+/** --out folders this process is moving files into (past the point of no return). */
+const committing = new Set<string>();
 
-/** Remove this process's staging folders now (a second Ctrl-C exits without waiting for the run to unwind). */
-export function removeStagingSync(): void {
+/**
+ * Remove this process's staging folders now (a second Ctrl-C exits without waiting for the run
+ * to unwind). Returns the --out folders whose commit had started and is now cut short.
+ */
+export function removeStagingSync(): string[] {
   for (const dir of live) rmSync(dir, { recursive: true, force: true });
   live.clear();
+  return [...committing];
 }
 
 /**
@@ -31,7 +38,8 @@ export class Staging {
       if (code && code !== 'ENOENT') throw new UserError(messages.outNotCreatable(out, code));
       if (!code) throw err;
     }
-    const prefix = `.${basename(out)}.lucc-tmp-`;
+    // The host is in the name: another machine's (or container's) process ids are not ours to judge.
+    const prefix = `.${basename(out)}.lucc-tmp-${hostname().replace(/[^\w.-]/g, '_')}-`;
     const dir = join(dirname(out), `${prefix}${process.pid}`);
     try {
       await removeAbandoned(dirname(out), prefix);
@@ -57,6 +65,8 @@ export class Staging {
   async commit(previousOutputs?: RegExp): Promise<string[]> {
     await makeFolder(this.out);
     const names = (await readdir(this.dir)).sort();
+    live.delete(this.dir);
+    committing.add(this.out);
     // Anything in the way that a rename cannot replace is found before the first file moves.
     for (const name of names) {
       const there = await stat(join(this.out, name)).catch(() => null);
@@ -70,7 +80,7 @@ export class Staging {
       }
     }
     await rm(this.dir, { recursive: true, force: true });
-    live.delete(this.dir);
+    committing.delete(this.out);
     return names;
   }
 
@@ -80,14 +90,18 @@ export class Staging {
   }
 }
 
-/** Staging folders beside --out left by runs whose process no longer exists (killed with SIGKILL, power loss). */
+/**
+ * Staging folders beside --out left by runs on this host whose process no longer exists (killed
+ * with SIGKILL, power loss). Best effort: a folder that cannot be removed is left.
+ */
 async function removeAbandoned(parent: string, prefix: string): Promise<void> {
   const names = await readdir(parent).catch(() => [] as string[]);
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length));
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
-    await rm(join(parent, name), { recursive: true, force: true });
+    const id = name.startsWith(prefix) ? name.slice(prefix.length) : '';
+    if (!/^[1-9]\d*$/.test(id)) continue;
+    const pid = Number(id);
+    if (pid === process.pid || alive(pid)) continue;
+    await rm(join(parent, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

@@ -168,8 +168,10 @@ const interruption = new AbortController();
 for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   process.on(sig, () => {
     if (interruption.signal.aborted) {
-      removeStagingSync();
-      process.stderr.write(`\nstopped: second ${sig}; outputs were not changed.\n`);
+      const cut = removeStagingSync();
+      process.stderr.write(cut.length === 0
+        ? `\nstopped: second ${sig}; outputs were not changed.\n`
+        : `\nstopped: second ${sig} while moving results into ${cut.join(', ')}: some files there are from this run, the others from before. Run again to replace them all.\n`);
       process.exit(code);
     }
     interruption.abort(new Interrupted(sig, code));

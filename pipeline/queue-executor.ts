@@ -77,7 +77,8 @@ export class QueueExecutor implements TaskExecutor {
       const runQueue = new Queue(runQueueName(runId), { connection, prefix: PREFIX });
       const flow = new FlowProducer({ connection, prefix: PREFIX });
       parts.push(taskQueue, runQueue, flow);
-      // Without a listener BullMQ prints a lost connection's stack; the poll loop's watchdog reports instead.
+      // Without a listener BullMQ prints these connections' errors with their stacks; what matters (a
+      // lost Redis, a failed command) reaches the coordinator through the poll loop and its watchdog.
       for (const q of [taskQueue, runQueue]) q.on('error', () => undefined);
       flow.on('error', () => undefined);
       const ex = new QueueExecutor(runId, o.url, redis, taskQueue, runQueue, flow, o.tasks.length, o.reporter);

@@ -52,7 +52,8 @@ const bytes = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byt
  * Fingerprints of everything an epoch's tallies depend on besides its own files: the zones as
  * projected into the grid (so a changed .prj, --zones-crs or polygon counts), the coverage rule,
  * the cell areas, and the task windows (areas are summed window by window, so another layout of
- * the first file's blocks could change their last bits). The rasters' adds their cell values.
+ * the first file's blocks could change their last bits). The raster key adds the cells' values
+ * (coefficients), --unmapped and the output window.
  */
 export function resumeKeys(input: { version: string; coverage: string; plan: Plan; rasterValues: Float32Array; rasterOptions: unknown }): ResumeKeys {
   const g = input.plan.groups[0]!;

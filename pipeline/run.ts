@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { readZones } from '../boundaries/read-zones.js';
 import { openRaster, type RasterInfo } from '../rasters/open.js';
@@ -14,7 +12,7 @@ import { coefficientLut, loadCoefficients } from './coefficients.js';
 import { RemoteTaskFailure, UserError, messages } from './errors.js';
 import { Tallies } from './merge.js';
 import { makePlan, restrictTasks, type GridGroup, type Plan } from './plan.js';
-import { applyState, loadState, rasterRecords, resumeKeys, saveState, stageKept, type Reuse } from './resume.js';
+import { applyState, loadState, rasterRecords, resumeKeys, saveState, sha256File, stageKept, type ResumeKeys, type Reuse } from './resume.js';
 import { OUTPUTS } from './spec.js';
 import { buildTables, type Tables } from './tables.js';
 import { coverageWarnings } from './coverage-warnings.js';
@@ -67,6 +65,7 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
 
   // Remote rasters are not downloaded whole just to hash them: their sha256 stays null (summary.json says why).
   const hashes = Promise.all([opts.zones, ...epochFiles.flatMap((e) => e.files.map((f) => f.path))].filter((p) => !isUrl(p)).map(sha256));
+  hashes.catch(() => undefined); // a run that stops before awaiting them must not die of an unhandled rejection
   const sha256Of = async () => new Map((await hashes).map((h) => [h.path, h.sha256]));
   const setup = workerSetup(plan, table, opts);
   // Fingerprinted before --resume restricts the tasks.
@@ -189,7 +188,7 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
 
 /** --resume: restore what the earlier run in `out` counted and leave the tasks that remain. */
 async function resumeFrom(
-  out: string, keys: Awaited<ReturnType<typeof resumeKeys>>, plan: Plan, tallies: Tallies, sha256Of: Map<string, string>,
+  out: string, keys: ResumeKeys, plan: Plan, tallies: Tallies, sha256Of: Map<string, string>,
   changePairs: [number, number][], reporter: Reporter,
 ): Promise<Reuse | null> {
   const prev = await loadState(out);
@@ -198,7 +197,7 @@ async function resumeFrom(
     return null;
   }
   if (prev.state.count_key !== keys.count) {
-    reporter.info(`--resume: the earlier run in ${out} counted other zones or with other settings (the zones as projected into the grid, --coverage, --cell-area, --extent, or the first raster's block layout); counting every epoch.`);
+    reporter.info(`--resume: the earlier run in ${out} counted other zones or with other settings (the zones as projected into the grid, the grid's extent, --coverage, --cell-area, --extent, the first raster's block layout, or another lucc-carbon version); counting every epoch.`);
     return null;
   }
   const reuse = await applyState(prev.state, keys, plan, tallies, sha256Of, out, { epochs: plan.groups[0]!.output !== null, changePairs });
@@ -324,11 +323,8 @@ function guardOutFolder(out: string, inputs: string[]): void {
   }
 }
 
-function sha256(path: string): Promise<{ path: string; sha256: string }> {
-  return new Promise((ok, fail) => {
-    const h = createHash('sha256');
-    createReadStream(path).on('data', (d) => h.update(d)).on('error', fail).on('end', () => ok({ path, sha256: h.digest('hex') }));
-  });
+async function sha256(path: string): Promise<{ path: string; sha256: string }> {
+  return { path, sha256: await sha256File(path) };
 }
 
 /** Every file name a run may write (OUTPUTS, with <year>, <from>, <to> as four-digit years). */

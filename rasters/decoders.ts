@@ -18,8 +18,8 @@ class ZlibDeflateDecoder extends BaseDecoder {
     // A block never inflates to more than its declared size: a corrupt or hostile stream stops there.
     const { tileWidth, tileHeight, bitsPerSample } = this.parameters;
     const bits = typeof bitsPerSample === 'number' ? bitsPerSample : Array.from(bitsPerSample).reduce((s, b) => s + b, 0);
-    const blockBytes = Math.max(64, Math.ceil((tileWidth * tileHeight * bits) / 8));
-    const out = inflateSync(new Uint8Array(buffer), { maxOutputLength: blockBytes, chunkSize: Math.min(blockBytes, MAX_CHUNK_BYTES) });
+    const blockBytes = Math.max(1, Math.ceil((tileWidth * tileHeight * bits) / 8));
+    const out = inflateSync(new Uint8Array(buffer), { maxOutputLength: blockBytes, chunkSize: Math.min(Math.max(64, blockBytes), MAX_CHUNK_BYTES) });
     // inflateSync may hand back a view into a larger pooled buffer: return exactly its bytes.
     if (out.byteOffset === 0 && out.byteLength === out.buffer.byteLength) return out.buffer;
     return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);

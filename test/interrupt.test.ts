@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo, type DemoPaths } from '../data/demo.js';
 import { CLI, runCli, tmpDir } from './helpers.js';
@@ -61,17 +62,19 @@ describe('interruptions', () => {
 describe('--out in the way', () => {
   const demoArgs = () => ['run', ...demo.rasters.slice(0, 2).flatMap((r) => ['--raster', `${r.year}=${r.path}`]), '--zones', demo.zonesPath, '--no-report', '--no-rasters'];
 
-  it('a staging folder left by a run that was killed outright is removed by the next run', () => {
+  it('a staging folder left by a run on this host that was killed outright is removed by the next run; others stay', () => {
     const parent = join(tmp.dir, 'abandoned');
-    // No process has this id (Linux's pid_max is at most 2^22); a live process's folder would stay.
-    const stale = join(parent, '.out.lucc-tmp-2147483647');
-    const mine = join(parent, `.out.lucc-tmp-${process.pid}`);
+    const host = `.out.lucc-tmp-${hostname().replace(/[^\w.-]/g, '_')}-`;
+    // No process has this id (Linux's pid_max is at most 2^22); a live process's folder stays, and so
+    // do folders of other hosts (their process ids mean nothing here) and names that are not ours.
+    const stale = join(parent, `${host}2147483647`);
+    const keep = [`${host}${process.pid}`, '.out.lucc-tmp-otherhost-2147483647', `${host}0x10`];
     mkdirSync(stale, { recursive: true });
-    mkdirSync(mine);
+    for (const k of keep) mkdirSync(join(parent, k));
     writeFileSync(join(stale, 'zones.csv'), 'half written\n');
     const r = runCli([...demoArgs(), '--out', join(parent, 'out')]);
     expect(r.status, r.stderr).toBe(0);
-    expect(readdirSync(parent).sort()).toEqual([`.out.lucc-tmp-${process.pid}`, 'out']);
+    expect(readdirSync(parent).sort()).toEqual([...keep, 'out'].sort());
   });
 
   it('a folder where an output file goes: exit 2 before any file moves in', () => {

@@ -169,8 +169,8 @@ async function readBlock(r: OpenRaster, bx: number, by: number): Promise<{ cells
       data = raw.buffer;
     } else if ((r.compression === 8 || r.compression === 32946) && r.predictor === 1) {
       // never more than the block's declared size: a corrupt or hostile stream stops there
-      const blockBytes = Math.max(64, r.blockWidth * r.blockHeight * cellBytes);
-      const out = inflateSync(raw, { maxOutputLength: blockBytes, chunkSize: Math.min(blockBytes, MAX_CHUNK_BYTES) });
+      const blockBytes = Math.max(1, r.blockWidth * r.blockHeight * cellBytes);
+      const out = inflateSync(raw, { maxOutputLength: blockBytes, chunkSize: Math.min(Math.max(64, blockBytes), MAX_CHUNK_BYTES) });
       data = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out.buffer : out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
     } else {
       data = await r.decoder.decode(raw.buffer);
