@@ -6,7 +6,7 @@ import { newTally, transitionKey, type ClassTally, type Tallies, type Transition
 import type { Plan } from './plan.js';
 
 /**
- * Local `--resume`: summary.json keeps each epoch's and pair's raw tallies (whole cells and
+ * Local `--resume`: resume.json keeps each epoch's and pair's raw tallies (whole cells and
  * fractional coverage apart, so they reload bit for bit) with fingerprints of what they depend
  * on. A run with --resume reuses the tallies of every epoch whose input files hash the same and
  * every raster that is still the file the earlier run wrote, and decodes only the other epochs.
@@ -98,25 +98,22 @@ export function saveState(plan: Plan, tallies: Tallies, keys: ResumeKeys, sha256
 
 const checksum = (state: ResumeState): string => createHash('sha256').update(JSON.stringify({ ...state, checksum: undefined })).digest('hex');
 
-/** The state an earlier run left in `out`/summary.json, or why there is none to use. */
+/** The state an earlier run left in `out`/resume.json, or why there is none to use. */
 export async function loadState(out: string): Promise<{ state: ResumeState } | { reason: string }> {
+  const path = join(out, 'resume.json');
   let text: string;
   try {
-    text = await readFile(join(out, 'summary.json'), 'utf8');
+    text = await readFile(path, 'utf8');
   } catch {
-    return { reason: `${join(out, 'summary.json')} does not exist` };
+    return { reason: `${path} does not exist` };
   }
   try {
-    const state = (JSON.parse(text) as { resume?: ResumeState } | null)?.resume;
-    if (!state || typeof state !== 'object' || state.format !== STATE_FORMAT) {
-      return { reason: `${join(out, 'summary.json')} was written by another version of lucc-carbon` };
-    }
-    if (state.checksum !== checksum(state) || !wellFormed(state)) {
-      return { reason: `the resume block of ${join(out, 'summary.json')} was changed after the run wrote it` };
-    }
+    const state = JSON.parse(text) as ResumeState | null;
+    if (!state || typeof state !== 'object' || state.format !== STATE_FORMAT) return { reason: `${path} was written by another version of lucc-carbon` };
+    if (state.checksum !== checksum(state) || !wellFormed(state)) return { reason: `${path} was changed after the run wrote it` };
     return { state };
   } catch {
-    return { reason: `${join(out, 'summary.json')} is not valid JSON` };
+    return { reason: `${path} is not valid JSON` };
   }
 }
 

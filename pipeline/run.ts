@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { readZones } from '../boundaries/read-zones.js';
 import { openRaster, type RasterInfo } from '../rasters/open.js';
@@ -154,8 +155,9 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
       zones: zoneSet.zones, crs: zoneSet.crs, years: plan.epochs.map((e) => e.year),
       zoneRows: tables.zones, change: tables.change, column: (c) => unitColumn(c, opts.unit),
     });
+    const state = saveState(plan, tallies, keys, await sha256Of(), await rasterRecords(rasterFiles.map((r) => ({ ...r, sha256: r.writer?.sha256 ?? null })), reuse?.rasters ?? []));
+    await writeFile(staging.path('resume.json'), JSON.stringify(state) + '\n');
     const summary = buildSummary({
-      resume: saveState(plan, tallies, keys, await sha256Of(), await rasterRecords(rasterFiles.map((r) => ({ ...r, sha256: r.writer?.sha256 ?? null })), reuse?.rasters ?? [])),
       resumed: reuse && { reused_years: reuse.reusedYears, counted_years: plan.taskEpochs.map((i) => plan.epochs[i]!.year), kept_files: reuse.keep },
       opts, plan, zoneSet, table, tables, attribution, figures, top: topConversions(attribution, opts.top), hashes: await hashes, warnings: reporter.warnings,
       timingsS: { plan: (tPlanned - t0) / 1000, count: (tCounted - tPlanned) / 1000, total: (performance.now() - t0) / 1000 },
@@ -163,7 +165,6 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
       blocksDecoded,
       workerPhasesS: Object.fromEntries(Object.entries(phasesMs).map(([k, v]) => [k, v / 1000])),
     });
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(staging.path('summary.json'), JSON.stringify(summary, null, 2) + '\n');
     // The report reads what the run just staged (summary, rasters) and is committed with it.
     // Loaded on demand: the report's modules are a good part of start-up time.

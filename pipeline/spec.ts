@@ -84,8 +84,9 @@ export const OUTPUTS: readonly OutputSpec[] = [
   { file: 'zones_change_ranked.csv', about: 'per zone, the mean annual change first-to-last epoch, ranked from the largest decline to the largest gain (fig. 8)',
     columns: ['rank', 'zone_id', 'zone_name', 'from_year', 'to_year', 'mean_annual_change_t_yr', 'change_t_yr', 'change_pct'] },
   { file: 'summary.json', about: 'all tables plus inputs (size, SHA-256), CRS, cell-area model, coverage rule, coefficients, units, timings' },
+  { file: 'resume.json', about: 'what `run --resume` reuses: each epoch\'s and epoch pair\'s raw tallies (whole cells, fractional coverage and hectares apart), the input files\' SHA-256, fingerprints of the zones and settings, and the size, time and SHA-256 of each GeoTIFF written; compact JSON with a checksum' },
   { file: 'report.html', about: 'the report for planners, one self-contained page (opens offline): a map per epoch and a change map, the study\'s figures, the largest land-use conversions, every table behind them, inputs with SHA-256, coefficients, rules, units and warnings; rebuild with `lucc-carbon report DIR`' },
-  { file: 'sequestration_<year>.tif', about: 'Float32 t/ha/yr per cell (the coefficient of its class) inside the zones, -9999 elsewhere; Cloud-Optimized GeoTIFF in the input CRS (512x512 tiles, DEFLATE + floating-point predictor, internal overviews averaging valid cells)' },
+  { file: 'sequestration_<year>.tif', about: 'Float32 t/ha/yr per cell (the coefficient of its class) inside the zones, -9999 elsewhere; Cloud-Optimized GeoTIFF in the input CRS (512x512 tiles, DEFLATE without predictor, internal overviews averaging valid cells)' },
   { file: 'change_<from>_<to>.tif', about: 'Float32 t/ha/yr, the to-epoch\'s value minus the from-epoch\'s, -9999 where either has no data; first-to-last epoch (all consecutive pairs too with --change-rasters all); COG like sequestration_<year>.tif' },
   { file: 'zones.geojson', about: 'the zones in lon/lat WGS84 (RFC 7946) with area_ha_<year>, sequestration_t_yr_<year>, share_<year> and change_t_yr_<from>_<to>, change_pct_<from>_<to> (first to last epoch) from the tables, for choropleth maps' },
 ];

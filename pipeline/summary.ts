@@ -5,7 +5,6 @@ import type { RunOptions } from './args.js';
 import type { CoefficientTable } from './coefficients.js';
 import { projectRoot } from './paths.js';
 import type { Plan } from './plan.js';
-import type { ResumeState } from './resume.js';
 import type { Figures, TopConversions } from './figures.js';
 import { hasIntervals } from './intervals.js';
 import { OUTPUTS } from './spec.js';
@@ -30,8 +29,6 @@ export interface SummaryInput {
   blocksDecoded: number;
   /** Worker CPU time by phase, summed over workers, seconds. */
   workerPhasesS: Record<string, number>;
-  /** What the next --resume needs (resume.ts). */
-  resume: ResumeState;
   /** What this run took over from the earlier one with --resume; null without it. */
   resumed: { reused_years: number[]; counted_years: number[]; kept_files: string[] } | null;
 }
@@ -109,7 +106,6 @@ export function buildSummary(s: SummaryInput) {
     blocks_decoded: s.blocksDecoded,
     worker_phases_s: s.workerPhasesS,
     resumed: s.resumed,
-    resume: s.resume,
   };
 }
 

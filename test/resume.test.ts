@@ -19,8 +19,9 @@ const COEFFICIENTS = [
 interface Summary {
   blocks_decoded: number;
   resumed: { reused_years: number[]; counted_years: number[]; kept_files: string[] } | null;
-  resume: { rasters: { file: string; sha256: string }[] };
 }
+interface State { epochs: unknown[]; pairs: unknown[]; rasters: { file: string; sha256: string }[] }
+const stateOf = (out: string) => JSON.parse(readFileSync(join(out, 'resume.json'), 'utf8')) as State;
 
 describe.runIf(ready)('--resume (local)', () => {
   const tmp = tmpDir('resume');
@@ -33,11 +34,18 @@ describe.runIf(ready)('--resume (local)', () => {
     expect(r.status, r.stderr).toBe(0);
     return { stderr: r.stderr, summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary };
   };
-  /** Every output but summary.json (its timings and resume notes differ) must be byte-identical. */
+  /**
+   * Every output but summary.json (timings, resume notes) and resume.json (file times) must be
+   * byte-identical, and resume.json's tallies equal.
+   */
   const expectSameOutputs = (a: string, b: string) => {
-    const names = readdirSync(a).filter((n) => n !== 'summary.json').sort();
-    expect(readdirSync(b).filter((n) => n !== 'summary.json').sort()).toEqual(names);
+    const compared = (n: string) => n !== 'summary.json' && n !== 'resume.json';
+    const names = readdirSync(a).filter(compared).sort();
+    expect(readdirSync(b).filter(compared).sort()).toEqual(names);
     for (const n of names) expect(readFileSync(join(b, n)).equals(readFileSync(join(a, n))), n).toBe(true);
+    const [sa, sb] = [stateOf(a), stateOf(b)];
+    expect(sb.epochs).toEqual(sa.epochs);
+    expect(sb.pairs).toEqual(sa.pairs);
   };
   let fresh3: Summary, fresh4: Summary;
 
@@ -71,7 +79,8 @@ describe.runIf(ready)('--resume (local)', () => {
     expect(summary.blocks_decoded).toBe(fresh4.blocks_decoded * 3 / 4);
     expectSameOutputs(join(tmp.dir, 'fresh4'), out);
     // The rasters' recorded SHA-256 are those of the files (written by the writer, or carried over).
-    for (const r of summary.resume.rasters) expect(r.sha256).toBe(fresh4.resume.rasters.find((x) => x.file === r.file)!.sha256);
+    const freshRasters = stateOf(join(tmp.dir, 'fresh4')).rasters;
+    for (const r of stateOf(out).rasters) expect(r.sha256).toBe(freshRasters.find((x) => x.file === r.file)!.sha256);
   });
 
   it('an epoch whose file changed is counted again (its SHA-256 no longer matches)', () => {
@@ -114,7 +123,7 @@ describe.runIf(ready)('--resume (local)', () => {
     expect(center.summary.resumed).toBeNull();
     expect(center.stderr).toContain('counted other zones or with other settings');
     const empty = run(join(tmp.dir, 'empty'), THREE, ['--resume']);
-    expect(empty.stderr).toMatch(/--resume: nothing to reuse \(.*summary\.json does not exist\); counting every epoch\./);
+    expect(empty.stderr).toMatch(/--resume: nothing to reuse \(.*resume\.json does not exist\); counting every epoch\./);
     expect(empty.summary.blocks_decoded).toBe(fresh3.blocks_decoded);
     expectSameOutputs(join(tmp.dir, 'fresh3'), join(tmp.dir, 'empty'));
   });
@@ -144,19 +153,19 @@ describe.runIf(ready)('--resume (local)', () => {
     expectSameOutputs(reference, out);
   });
 
-  it('a resume block edited by hand (a count, or its structure) is not trusted: everything is counted again', () => {
+  it('a resume.json edited by hand (a count, or its structure) is not trusted: everything is counted again', () => {
     for (const [label, edit] of [
-      ['count', (s: { resume: { epochs: { zones: { classes: number[][] }[] }[] } }) => { s.resume.epochs[0]!.zones[1]!.classes[0]![1]! += 1000; }],
-      ['structure', (s: { resume: { rasters: unknown } }) => { s.resume.rasters = null; }],
+      ['count', (s: { epochs: { zones: { classes: number[][] }[] }[] }) => { s.epochs[0]!.zones[1]!.classes[0]![1]! += 1000; }],
+      ['structure', (s: { rasters: unknown }) => { s.rasters = null; }],
     ] as const) {
       const out = join(tmp.dir, `edited-${label}`);
       cpSync(join(tmp.dir, 'fresh3'), out, { recursive: true, preserveTimestamps: true });
-      const summaryPath = join(out, 'summary.json');
-      const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
-      (edit as (s: unknown) => void)(summary);
-      writeFileSync(summaryPath, JSON.stringify(summary));
+      const statePath = join(out, 'resume.json');
+      const state = JSON.parse(readFileSync(statePath, 'utf8'));
+      (edit as (s: unknown) => void)(state);
+      writeFileSync(statePath, JSON.stringify(state));
       const r = run(out, THREE, ['--resume']);
-      expect(r.stderr, label).toMatch(/--resume: nothing to reuse \(the resume block of .*summary\.json was changed after the run wrote it\); counting every epoch\./);
+      expect(r.stderr, label).toMatch(/--resume: nothing to reuse \(.*resume\.json was changed after the run wrote it\); counting every epoch\./);
       expect(r.summary.blocks_decoded).toBe(fresh3.blocks_decoded);
       expectSameOutputs(join(tmp.dir, 'fresh3'), out);
     }
