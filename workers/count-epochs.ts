@@ -2,6 +2,7 @@ import type { Spans } from '../boundaries/spans.js';
 import { countSpans, countSpansWithArea, countSpansWithCellArea } from './count-kernel.js';
 import { SLOTS } from './slots.js';
 import { countPair, type PairCounts } from './transition-kernel.js';
+import { MAX_TRAJECTORY_EPOCHS, countPairsByTrajectory } from './trajectory-kernel.js';
 
 export interface EpochTally {
   /** [zone x SLOTS] whole cells (coverage 1). */
@@ -31,7 +32,9 @@ export interface CountInput {
  * Every epoch's zone x class tallies and every pair's transitions. With one epoch that is one
  * pass over the covered cells. With several, each pair is one pass (from and to classes at
  * once) and the epoch tallies are the pairs' marginals (epoch e is the "to" side of pair
- * (e-1, e), epoch 0 the "from" side of (0, 1)), so E epochs cost E passes, not 2E - 1.
+ * (e-1, e), epoch 0 the "from" side of (0, 1)), so E epochs cost E passes, not 2E - 1. With
+ * constant cell area and 3 to 5 epochs, all pairs come from one pass over the cells'
+ * trajectories instead (trajectory-kernel.ts), with the same sums.
  */
 export function countEpochs(inp: CountInput): { epochs: EpochTally[]; pairs: PairCounts[] } {
   const { nZones, spans, stride, rowHa, cellHa } = inp;
@@ -49,7 +52,10 @@ export function countEpochs(inp: CountInput): { epochs: EpochTally[]; pairs: Pai
     return { counts, fracCells, areasHa };
   };
   const zoneRuns = spans.slice(0, nZones);
-  const pairs = inp.pairs.map(([a, b]) => countPair(inp.slots[a]!, inp.slots[b]!, stride, zoneRuns, rowHa, cellHa));
+  const byTrajectory = !variable && inp.pairs.length >= 2 && inp.slots.length >= 3 && inp.slots.length <= MAX_TRAJECTORY_EPOCHS
+    ? countPairsByTrajectory(inp.slots, stride, zoneRuns, inp.pairs)
+    : null;
+  const pairs = byTrajectory ?? inp.pairs.map(([a, b]) => countPair(inp.slots[a]!, inp.slots[b]!, stride, zoneRuns, rowHa, cellHa));
   const epochs = inp.slots.map((slots, e): EpochTally => {
     let p = inp.pairs.findIndex(([, b]) => b === e);
     const asTo = p >= 0;

@@ -77,7 +77,7 @@ export function countPair(
   rowHa: Float64Array | null, cellHa: Float64Array | null,
 ): PairCounts {
   const variable = rowHa !== null || cellHa !== null;
-  const perZone: { keys: Int32Array; whole: Float64Array; frac: Float64Array; ha: Float64Array | null }[] = [];
+  const perZone: ZonePairEntries[] = [];
   const usedFrom = new Uint8Array(SLOTS);
   const usedTo = new Uint8Array(SLOTS);
   for (const z of zoneRuns) {
@@ -102,14 +102,22 @@ export function countPair(
     }
     perZone.push({ keys: Int32Array.from(keys), whole: Float64Array.from(wholes), frac: Float64Array.from(fracs), ha: variable ? Float64Array.from(ha) : null });
   }
+  return packPairCounts(perZone, usedFrom, usedTo, variable);
+}
+
+/** Entries of one zone's pair matrix: keys fromSlot * SLOTS + toSlot, ascending, with their sums. */
+export interface ZonePairEntries { keys: Int32Array; whole: Float64Array; frac: Float64Array; ha: Float64Array | null }
+
+/** Pack per-zone entries into PairCounts: the slots used on each side, then a dense matrix per zone. */
+export function packPairCounts(perZone: ZonePairEntries[], usedFrom: Uint8Array, usedTo: Uint8Array, variable: boolean): PairCounts {
   const fromSlots = slotsUsed(usedFrom);
   const toSlots = slotsUsed(usedTo);
   const fromIndex = indexOf(fromSlots);
   const toIndex = indexOf(toSlots);
   const size = fromSlots.length * toSlots.length;
-  const cells = new Float64Array(zoneRuns.length * size);
-  const fracCells = new Float64Array(zoneRuns.length * size);
-  const areasHa = variable ? new Float64Array(zoneRuns.length * size) : null;
+  const cells = new Float64Array(perZone.length * size);
+  const fracCells = new Float64Array(perZone.length * size);
+  const areasHa = variable ? new Float64Array(perZone.length * size) : null;
   perZone.forEach((z, zi) => {
     for (let j = 0; j < z.keys.length; j++) {
       const k = z.keys[j]!;
