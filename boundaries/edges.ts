@@ -52,8 +52,8 @@ export function zoneEdges(g: ZoneGeometry, zone: number): ZoneEdges {
   order.sort((a, b) => tmp[EDGE_STRIDE * a + 1]! - tmp[EDGE_STRIDE * b + 1]!);
   const sloped = new Float64Array(n * EDGE_STRIDE);
   for (let i = 0; i < n; i++) {
-    const from = EDGE_STRIDE * order[i]!;
-    sloped.set(tmp.subarray(from, from + EDGE_STRIDE), EDGE_STRIDE * i);
+    const from = EDGE_STRIDE * order[i]!, to = EDGE_STRIDE * i;
+    for (let v = 0; v < EDGE_STRIDE; v++) sloped[to + v] = tmp[from + v]!;
   }
   flats.sort((a, b) => a[2] - b[2]);
   return { sloped, slopedCount: n, flat: Float64Array.from(flats.flat()), flatCount: flats.length, maxHeight };
