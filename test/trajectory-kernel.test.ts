@@ -81,4 +81,26 @@ describe('countPairsByTrajectory', () => {
     const fast = countPairsByTrajectory(few, W, z, pairs)!;
     pairs.forEach(([a, b], p) => expect(plain(fast[p]!)).toEqual(plain(countPair(few[a]!, few[b]!, W, z, null, null))));
   });
+
+  it('thousands of distinct trajectories (the table grows), a zone with no runs, pairs that skip an epoch: still countPair', () => {
+    const codes = Array.from({ length: 60 }, (_, i) => i + 1);
+    const W = 600, H = 60;
+    const slots = epochs(5, W, H, codes, 17);
+    // more change than land use has: most cells take another class in some epoch
+    const rnd = lcg(5);
+    for (const e of slots.slice(1)) for (let i = 0; i < e.length; i++) if (rnd() < 0.3) e[i] = codes[Math.floor(rnd() * codes.length)]!;
+    const z = [...zones(W, H, 2, 23), { runs: new Int32Array(0), weights: new Float64Array(0), count: 0 }];
+    const pairs: [number, number][] = [[0, 2], [2, 4], [1, 3], [4, 0]];
+    const fast = countPairsByTrajectory(slots, W, z, pairs)!;
+    expect(fast).not.toBeNull();
+    pairs.forEach(([a, b], p) => expect(plain(fast[p]!)).toEqual(plain(countPair(slots[a]!, slots[b]!, W, z, null, null))));
+    // the empty zone's matrices are all zero
+    const last = fast[0]!, size = last.fromSlots.length * last.toSlots.length;
+    expect(last.cells.subarray(2 * size).every((v) => v === 0)).toBe(true);
+    // and a small task after the large one is unaffected
+    const few = epochs(3, 50, 10, CAS, 2);
+    const small = zones(50, 10, 1, 3);
+    const again = countPairsByTrajectory(few, 50, small, [[0, 1], [1, 2]])!;
+    expect(plain(again[1]!)).toEqual(plain(countPair(few[1]!, few[2]!, 50, small, null, null)));
+  });
 });

@@ -52,8 +52,10 @@ export function countEpochs(inp: CountInput): { epochs: EpochTally[]; pairs: Pai
     return { counts, fracCells, areasHa };
   };
   const zoneRuns = spans.slice(0, nZones);
-  const byTrajectory = !variable && inp.pairs.length >= 2 && inp.slots.length >= 3 && inp.slots.length <= MAX_TRAJECTORY_EPOCHS
-    ? countPairsByTrajectory(inp.slots, stride, zoneRuns, inp.pairs)
+  // Trajectories over the epochs that some pair uses (with --resume a task may decode others).
+  const paired = [...new Set(inp.pairs.flat())].sort((a, b) => a - b);
+  const byTrajectory = !variable && inp.pairs.length >= 2 && paired.length >= 3 && paired.length <= MAX_TRAJECTORY_EPOCHS
+    ? countPairsByTrajectory(paired.map((e) => inp.slots[e]!), stride, zoneRuns, inp.pairs.map(([a, b]): [number, number] => [paired.indexOf(a), paired.indexOf(b)]))
     : null;
   const pairs = byTrajectory ?? inp.pairs.map(([a, b]) => countPair(inp.slots[a]!, inp.slots[b]!, stride, zoneRuns, rowHa, cellHa));
   const epochs = inp.slots.map((slots, e): EpochTally => {

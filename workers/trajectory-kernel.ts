@@ -6,6 +6,7 @@ export const MAX_TRAJECTORY_EPOCHS = 5;
 /** Distinct classes per epoch and task a key can hold (6 bits); more, and the caller counts pair by pair. */
 const MAX_CLASSES = 64;
 const PAIR_SIZE = SLOTS * SLOTS;
+const INITIAL_BITS = 12;
 
 /**
  * Every pair's from x to counts of 3 to 5 epochs in one pass over the cells, instead of one pass
@@ -15,8 +16,10 @@ const PAIR_SIZE = SLOTS * SLOTS;
  * and every fractional boundary cell, goes to a hash table of trajectories: the cell's class in
  * each epoch, as indices of the classes met in this task, packed 6 bits each into one Int32.
  * Each pair's matrix is then summed from the diagonal and the trajectories. Whole cells are
- * integers and fractional coverages multiples of 2^-36, so every sum is exact and the result is
- * identical to countPair's. Returns null when an epoch has more than 64 classes in the task.
+ * integers and fractional coverages multiples of 2^-36, so every sum is exact (while one entry's
+ * fractional coverage stays below 2^17 cells, the bound of boundaries/spans.ts) and the result is
+ * identical to countPair's. Returns null, having counted for nothing, when more than 64 classes of
+ * one epoch occur among the cells that leave the diagonal; the caller then counts pair by pair.
  * Constant cell area only (with hectares per cell, pairs are counted one by one: countPair).
  */
 export function countPairsByTrajectory(
@@ -105,8 +108,10 @@ class ClassIndex {
 
 /** Open-addressing table of Int32 trajectory keys with whole and fractional sums. */
 class TrajectoryTable {
-  private bits = 12;
+  private bits = INITIAL_BITS;
   private at = new Int32Array(1 << this.bits).fill(-1);
+  /** The position in `at` of each entry, so clearing touches only what was used. */
+  private home = new Int32Array(1 << (this.bits - 1));
   keys = new Int32Array(1 << (this.bits - 1));
   whole = new Float64Array(1 << (this.bits - 1));
   frac = new Float64Array(1 << (this.bits - 1));
@@ -125,13 +130,21 @@ class TrajectoryTable {
     if (this.size === this.keys.length) { this.grow(); this.add(key, whole, frac); return; }
     const t = this.size++;
     this.at[h] = t;
+    this.home[t] = h;
     this.keys[t] = key;
     this.whole[t] = whole;
     this.frac[t] = frac;
   }
 
+  /** Empty for the next zone; a table grown past 2^16 slots by an unusual zone goes back to its first size. */
   clear(): void {
-    this.at.fill(-1);
+    if (this.bits > 16) {
+      this.bits = INITIAL_BITS - 1;
+      this.size = 0;
+      this.grow();
+      return;
+    }
+    for (let t = 0; t < this.size; t++) this.at[this.home[t]!] = -1;
     this.size = 0;
   }
 
@@ -139,6 +152,7 @@ class TrajectoryTable {
     const { keys, whole, frac, size } = this;
     this.bits++;
     this.at = new Int32Array(1 << this.bits).fill(-1);
+    this.home = new Int32Array(1 << (this.bits - 1));
     this.keys = new Int32Array(1 << (this.bits - 1));
     this.whole = new Float64Array(1 << (this.bits - 1));
     this.frac = new Float64Array(1 << (this.bits - 1));
