@@ -28,7 +28,7 @@ const NODATA = 0;
 const CENTER_LON = 117.6, CENTER_LAT = 41.4;
 /** A tile counts as "inside" for the DEFLATE ratio when at least this share of its cells is in a county. */
 const INSIDE_TILE_SHARE = 0.9;
-const GENERATOR_FILES = ['landcover.js', 'counties.js', 'fixture-worker.js', 'fixture.js'];
+const GENERATOR_FILES = ['landcover.js', 'counties.js', 'fixture-worker.js', 'fixture.js', '../data/procedural.js', '../data/demo.js'];
 
 export interface FixtureStats {
   generationS: number;

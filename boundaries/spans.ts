@@ -40,11 +40,4 @@ export class Spans {
     weights.set(this.weights);
     this.weights = weights;
   }
-
-  /** Sum of weight x cells: the covered area in cells. */
-  coveredCells(): number {
-    let s = 0;
-    for (let k = 0; k < this.count; k++) s += this.weights[k]! * (this.runs[3 * k + 2]! - this.runs[3 * k + 1]!);
-    return s;
-  }
 }

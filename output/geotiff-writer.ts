@@ -215,7 +215,7 @@ export class GeoTiffWriter {
     // keep every tile word-aligned, as TIFF 6.0 recommends
     this.tilesPos += bytes.byteLength + (bytes.byteLength & 1);
     await this.tilesFile.write(bytes, 0, bytes.byteLength, at);
-    if (reduced) this.pyramid!.add(0, index, reduced);
+    if (reduced && this.pyramid) this.pyramid.add(0, index, reduced);
     while (this.encoding.size > MAX_ENCODING) await Promise.race(this.encoding);
     if (this.failure) throw this.failure;
   }

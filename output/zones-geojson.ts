@@ -1,7 +1,7 @@
 // zones.geojson: the zones as read, in lon/lat WGS84 (RFC 7946), with each zone's numbers per year
 // from the tables, so a choropleth is one drag-and-drop into QGIS or a web map. Numbers are copied
 // from the pipeline's rows, never recomputed here.
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import proj4 from '../rasters/proj4.js';
 import type { Position } from 'geojson';
 import type { Zone } from '../boundaries/read-zones.js';
@@ -62,16 +62,9 @@ export function zonesFeatureCollection(layer: ZonesLayer): { type: 'FeatureColle
   return { type: 'FeatureCollection', features };
 }
 
-/** Write the layer under a temporary name and rename it into place. */
+/** Write the layer (the run writes into its staging folder, which is committed whole). */
 export async function writeZonesGeoJson(path: string, layer: ZonesLayer): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, JSON.stringify(zonesFeatureCollection(layer)) + '\n');
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  await writeFile(path, JSON.stringify(zonesFeatureCollection(layer)) + '\n');
 }
 
 function lonLatTransform(crs: Crs): (p: Position) => Position {

@@ -1,6 +1,7 @@
 
 import { dirname, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { isUrl } from '../rasters/remote.js';
 import { UserError, readJsonFile } from './errors.js';
 import { RUN_FLAGS, type FlagSpec } from './spec.js';
 
@@ -84,7 +85,7 @@ async function mergeConfig(raw: Raw, path: string): Promise<void> {
   const doc = await readJsonFile(path, 'run configuration',
     'A run file is an object whose keys are the flag names, e.g. {"raster": {"2000": "a.tif"}, "zones": "counties.shp"}.') as Record<string, unknown>;
   const base = dirname(path);
-  const abs = (p: unknown) => (typeof p === 'string' && !/^https?:\/\//i.test(p) ? resolve(base, p) : p);
+  const abs = (p: unknown) => (typeof p === 'string' && !isUrl(p) ? resolve(base, p) : p);
   for (const [key, value] of Object.entries(doc)) {
     const spec = flag(key);
     if (!spec || key === 'config') throw new UserError(`${path}: unknown key "${key}". Keys are the flag names: ${RUN_FLAGS.map((f) => f.name).join(', ')}.`);
@@ -125,7 +126,7 @@ function validate(raw: Raw, cwd: string): RunOptions {
     const m = /^(\d{4})=(.+)$/.exec(String(v));
     if (!m) throw new UserError(`--raster ${String(v)}: expected YEAR=PATH, e.g. --raster 2000=lucc2000.tif.`);
     const year = Number(m[1]);
-    epochs.set(year, [...(epochs.get(year) ?? []), /^https?:\/\//i.test(m[2]!) ? m[2]! : resolve(cwd, m[2]!)]);
+    epochs.set(year, [...(epochs.get(year) ?? []), isUrl(m[2]!) ? m[2]! : resolve(cwd, m[2]!)]);
   }
   const workersText = str('workers');
   const workers = workersText === undefined ? availableParallelism() : Number(workersText);

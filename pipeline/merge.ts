@@ -19,6 +19,11 @@ export function newTally(): ClassTally {
   return { whole: 0, frac: 0, areaHa: 0, get cells() { return this.whole + this.frac; } };
 }
 
+/** A tally's hectares: its summed areas, or with a constant cell area the cells times it (applied once, to the total). */
+export function tallyHa(t: Pick<ClassTally, 'cells' | 'areaHa'>, constantHa: number | null): number {
+  return constantHa === null ? t.areaHa : t.cells * constantHa;
+}
+
 /** Per epoch and zone: class tallies, nodata and cells outside the raster. */
 export interface ZoneTally {
   classes: Map<number, ClassTally>;
@@ -81,7 +86,6 @@ export class Tallies {
       if (this.restoredEpochs.has(epochIndex)) return;
       const epoch = this.plan.epochs[epochIndex]!;
       const zoneTallies = this.byEpoch[epochIndex]!;
-      const nodata = epoch.nodata;
       task.zones.forEach((zone, zi) => {
         const tally = zoneTallies[zone]!;
         const base = zi * SLOTS;
@@ -92,10 +96,8 @@ export class Tallies {
           if (s === OUTSIDE_SLOT) { tally.outsideCells += whole + frac; continue; }
           // Constant cell areas are applied once, to the total (tables.ts), so they add no rounding here.
           const areaHa = counts.areasHa ? counts.areasHa[base + s]! : 0;
-          const code = counts.slotCodes[s]!;
-          const target = code === nodata || code === nodataStandIn || Number.isNaN(code)
-            ? tally.nodata
-            : tally.classes.get(code) ?? tally.classes.set(code, newTally()).get(code)!;
+          const code = this.codeOf(epoch, counts.slotCodes, s);
+          const target = code === NO_DATA ? tally.nodata : tally.classes.get(code) ?? tally.classes.set(code, newTally()).get(code)!;
           target.whole += whole;
           target.frac += frac;
           target.areaHa += areaHa;

@@ -132,18 +132,17 @@ export interface Reuse {
  * Which epochs must be decoded again: those whose files changed (or were not in the earlier run),
  * the ends of every epoch pair not counted before, and the epochs (or pair ends) whose output
  * raster is missing, was written with other coefficients, or is no longer the file written then.
- * Restores the rest into `tallies`.
+ * Restores the rest into `tallies`. The caller has checked that the state's count_key is this run's.
  */
 export async function applyState(
   state: ResumeState, keys: ResumeKeys, plan: Plan, tallies: Tallies, sha256Of: Map<string, string>, out: string,
   rasters: { epochs: boolean; changePairs: [number, number][] },
 ): Promise<Reuse> {
   const zoneTotal = tallies.byEpoch[0]!.length;
-  const sameCounts = state.count_key === keys.count;
   const hashesOf = (i: number) => plan.epochs[i]!.files.map((f) => sha256Of.get(f.path) ?? '');
   const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((v, k) => v === b[k]);
   const unchanged = plan.epochs.map((e, i) => {
-    const s = sameCounts ? state.epochs.find((x) => x.year === e.year) : undefined;
+    const s = state.epochs.find((x) => x.year === e.year);
     return s && s.zones.length === zoneTotal && same(s.inputs_sha256, hashesOf(i)) ? s : null;
   });
   const variable = plan.groups[0]!.cellArea.constantHa === null && plan.epochs.length > 1;

@@ -74,7 +74,7 @@ async function runWith(pool: PoolExecutor | null, opts: RunOptions, reporter: Re
   const staging = await Staging.create(opts.out);
   const writers: (GeoTiffWriter | null)[] = plan.epochs.map(() => null);
   const changeWriters = new Map<number, GeoTiffWriter[]>();
-  const changePairs = changeRasterPairs(plan, opts.changeRasters ?? 'first-last');
+  const changePairs = changeRasterPairs(plan, opts.changeRasters);
   const tallies = new Tallies(plan, zoneSet.zones.length);
   pool?.useSetup(setup);
   let executor: TaskExecutor | null = pool;
@@ -285,13 +285,10 @@ async function writeTiles(writer: GeoTiffWriter, tiles: OutputTile[]): Promise<v
   }
 }
 
-/** Epoch pairs (indices into plan.epochs) that get a change_<from>_<to>.tif. */
+/** Epoch pairs (indices into plan.epochs) that get a change_<from>_<to>.tif: all of plan.pairs, or first-to-last. */
 function changeRasterPairs(plan: Plan, which: 'first-last' | 'all' | 'none'): [number, number][] {
-  const n = plan.epochs.length;
-  if (which === 'none' || n < 2) return [];
-  const pairs: [number, number][] = which === 'all' ? plan.epochs.slice(1).map((_, i) => [i, i + 1]) : [];
-  if (which === 'first-last' || n > 2) pairs.push([0, n - 1]);
-  return pairs;
+  if (which === 'none' || plan.epochs.length < 2) return [];
+  return which === 'all' ? plan.pairs : [[0, plan.epochs.length - 1]];
 }
 
 function rasterSpec(group: GridGroup, first: RasterInfo) {

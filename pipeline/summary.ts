@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ZoneSet } from '../boundaries/read-zones.js';
 import { sameCrs } from '../rasters/crs.js';
+import { isUrl } from '../rasters/remote.js';
 import type { RunOptions } from './args.js';
 import type { CoefficientTable } from './coefficients.js';
 import { projectRoot } from './paths.js';
@@ -51,7 +52,7 @@ export function buildSummary(s: SummaryInput) {
     inputs: {
       rasters: s.plan.epochs.flatMap((e) => e.files.map((f) => ({
         year: e.year, path: f.path, size_bytes: f.sizeBytes, sha256: hashOf.get(f.path) ?? null,
-        ...(/^https?:\/\//i.test(f.path) ? { sha256_note: 'remote input (http range reads): not downloaded whole to hash; identify it by URL, size and ETag' } : {}),
+        ...(isUrl(f.path) ? { sha256_note: 'remote input (http range reads): not downloaded whole to hash; identify it by URL, size and ETag' } : {}),
         crs_proj4: f.crs.proj4, origin: [f.grid.originX, f.grid.originY], cell_size: [f.grid.cellWidth, f.grid.cellHeight],
         cols: f.grid.cols, rows: f.grid.rows, nodata: f.nodata, compression: f.compression,
         block: [f.blockWidth, f.blockHeight], tiled: f.tiled, cell_type: `${f.sampleKind}${f.bitsPerSample}`,
@@ -60,6 +61,8 @@ export function buildSummary(s: SummaryInput) {
         path: s.zoneSet.path, sha256: hashOf.get(s.zoneSet.path) ?? null, count: s.zoneSet.zones.length,
         crs_proj4: s.zoneSet.crs.proj4, crs_source: s.zoneSet.crsSource,
         id_field: s.zoneSet.idField, name_field: s.zoneSet.nameField,
+        // as given to the run, so `lucc-carbon report` reads the same zones again
+        layer: s.opts.zonesLayer ?? null, zones_crs: s.opts.zonesCrs ?? null,
       },
     },
     grids: s.plan.groups.map((g) => ({

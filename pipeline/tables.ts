@@ -1,5 +1,5 @@
 import type { CoefficientTable } from './coefficients.js';
-import type { Tallies } from './merge.js';
+import { tallyHa, type Tallies } from './merge.js';
 import type { Plan } from './plan.js';
 import type { Zone } from '../boundaries/read-zones.js';
 import { addNet, changeRange, coefficientRange, hasIntervals, type Ranges } from './intervals.js';
@@ -49,7 +49,7 @@ export function buildTables(plan: Plan, tallies: Tallies, zones: Zone[], table: 
 
   plan.epochs.forEach((epoch, e) => {
     const constantHa = plan.groups[epoch.group]!.cellArea.constantHa;
-    const area = (t: { cells: number; areaHa: number }) => (constantHa === null ? t.areaHa : t.cells * constantHa);
+    const area = (t: { cells: number; areaHa: number }) => tallyHa(t, constantHa);
     const byClass = new Map<number, { area: number; seq: number; low: number; high: number }>();
     const yearZoneRows: ZoneRow[] = [];
     tallies.byEpoch[e]!.forEach((tally, z) => {
@@ -116,9 +116,8 @@ export function buildTables(plan: Plan, tallies: Tallies, zones: Zone[], table: 
     }
   });
 
-  const years = plan.epochs.map((e) => e.year);
-  const pairs: [number, number][] = years.slice(1).map((y, i) => [years[i]!, y]);
-  if (years.length > 2) pairs.push([years[0]!, years[years.length - 1]!]);
+  // the same pairs as transitions.csv: plan.pairs
+  const pairs = plan.pairs.map(([a, b]) => [plan.epochs[a]!.year, plan.epochs[b]!.year] as const);
   const change: ChangeRow[] = [];
   const zoneList = [...zones.map((z) => ({ id: z.id, name: z.name })), { id: 'ALL', name: 'all zones' }];
   for (const [from, to] of pairs) {

@@ -1,6 +1,6 @@
 import type { Zone } from '../boundaries/read-zones.js';
 import type { CoefficientTable } from './coefficients.js';
-import { NO_DATA, type Tallies } from './merge.js';
+import { NO_DATA, tallyHa, transitionKey, type Tallies } from './merge.js';
 import type { Plan } from './plan.js';
 import { addNet, changeRange, hasIntervals, type Ranges } from './intervals.js';
 
@@ -78,7 +78,7 @@ export function buildTransitions(plan: Plan, tallies: Tallies, zones: Zone[], ta
       const zone = zones[z]!;
       const rows: TransitionRow[] = [];
       for (const t of tallies.byPair[p]![z]!.values()) {
-        const areaHa = constantHa === null ? t.areaHa : t.cells * constantHa;
+        const areaHa = tallyHa(t, constantHa);
         const row: TransitionRow = {
           zone_id: zone.id, zone_name: zone.name, from_year: from.year, to_year: to.year,
           from_code: t.from === NO_DATA ? null : t.from, from_name: name(t.from),
@@ -86,7 +86,7 @@ export function buildTransitions(plan: Plan, tallies: Tallies, zones: Zone[], ta
           area_ha: areaHa, sequestration_change_t_yr: areaHa * (coef(t.to) - coef(t.from)),
         };
         rows.push(row);
-        const key = (t.from + 1) * 65537 + (t.to + 1);
+        const key = transitionKey(t.from, t.to);
         const r = region.get(key) ?? { ...row, zone_id: 'ALL', zone_name: 'all zones', area_ha: 0, sequestration_change_t_yr: 0 };
         r.area_ha += row.area_ha;
         r.sequestration_change_t_yr += row.sequestration_change_t_yr;

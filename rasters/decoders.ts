@@ -6,7 +6,7 @@ import { addDecoder, BaseDecoder } from 'geotiff';
  * buffer and no concatenation (20 % faster on 64 kB tiles, measured), but never more than this,
  * since a hostile header may declare 2 GB blocks.
  */
-export const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
+const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
  * DEFLATE through Node's own zlib, several times faster than the pako that geotiff.js ships.
@@ -18,12 +18,20 @@ class ZlibDeflateDecoder extends BaseDecoder {
     // A block never inflates to more than its declared size: a corrupt or hostile stream stops there.
     const { tileWidth, tileHeight, bitsPerSample } = this.parameters;
     const bits = typeof bitsPerSample === 'number' ? bitsPerSample : Array.from(bitsPerSample).reduce((s, b) => s + b, 0);
-    const blockBytes = Math.max(1, Math.ceil((tileWidth * tileHeight * bits) / 8));
-    const out = inflateSync(new Uint8Array(buffer), { maxOutputLength: blockBytes, chunkSize: Math.min(Math.max(64, blockBytes), MAX_CHUNK_BYTES) });
-    // inflateSync may hand back a view into a larger pooled buffer: return exactly its bytes.
-    if (out.byteOffset === 0 && out.byteLength === out.buffer.byteLength) return out.buffer;
-    return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+    return inflateBlock(new Uint8Array(buffer), Math.ceil((tileWidth * tileHeight * bits) / 8));
   }
+}
+
+/**
+ * One DEFLATE block, never inflated past `blockBytes` (its declared size: a corrupt or hostile
+ * stream stops there), as exactly its bytes.
+ */
+export function inflateBlock(raw: Uint8Array, blockBytes: number): ArrayBufferLike {
+  const limit = Math.max(1, blockBytes);
+  const out = inflateSync(raw, { maxOutputLength: limit, chunkSize: Math.min(Math.max(64, limit), MAX_CHUNK_BYTES) });
+  // inflateSync may hand back a view into a larger pooled buffer.
+  if (out.byteOffset === 0 && out.byteLength === out.buffer.byteLength) return out.buffer;
+  return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
 }
 
 let registered = false;

@@ -28,16 +28,6 @@ export function toPixelY(grid: Grid, y: number): number {
   return (grid.originY - y) / grid.cellHeight;
 }
 
-/** Map-space bounds [minX, minY, maxX, maxY] of a window of the grid. */
-export function windowBounds(grid: Grid, w: Window): [number, number, number, number] {
-  return [
-    grid.originX + w.col0 * grid.cellWidth,
-    grid.originY - (w.row0 + w.rows) * grid.cellHeight,
-    grid.originX + (w.col0 + w.cols) * grid.cellWidth,
-    grid.originY - w.row0 * grid.cellHeight,
-  ];
-}
-
 /**
  * Offset in whole cells of `other`'s origin within `grid`, or null when the two grids do not
  * share cell size and alignment (relative tolerance `tol` of a cell).
@@ -54,13 +44,4 @@ export function cellOffset(grid: Grid, other: Grid, tol = 1e-6): { col: number; 
   // Alignment is judged in cells, so a 1e-3 cell shift is a misalignment on any grid size.
   if (Math.abs(col - colInt) > 1e-3 || Math.abs(row - rowInt) > 1e-3) return null;
   return { col: colInt, row: rowInt };
-}
-
-export function intersectWindows(a: Window, b: Window): Window | null {
-  const col0 = Math.max(a.col0, b.col0);
-  const row0 = Math.max(a.row0, b.row0);
-  const col1 = Math.min(a.col0 + a.cols, b.col0 + b.cols);
-  const row1 = Math.min(a.row0 + a.rows, b.row0 + b.rows);
-  if (col1 <= col0 || row1 <= row0) return null;
-  return { col0, row0, cols: col1 - col0, rows: row1 - row0 };
 }

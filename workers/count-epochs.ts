@@ -17,11 +17,8 @@ export interface CountInput {
   /** One window of slots per epoch. */
   slots: Uint16Array[];
   stride: number;
-  rows: number;
-  rowFirst: Int32Array;
-  rowLast: Int32Array;
+  /** Coverage runs of each zone of the task. */
   spans: Spans[];
-  nZones: number;
   /** Epoch pairs [from, to]: consecutive ones, then first-to-last. */
   pairs: [number, number][];
   rowHa: Float64Array | null;
@@ -37,7 +34,8 @@ export interface CountInput {
  * trajectories instead (trajectory-kernel.ts), with the same sums.
  */
 export function countEpochs(inp: CountInput): { epochs: EpochTally[]; pairs: PairCounts[] } {
-  const { nZones, spans, stride, rowHa, cellHa } = inp;
+  const { spans, stride, rowHa, cellHa } = inp;
+  const nZones = spans.length;
   const variable = rowHa !== null || cellHa !== null;
   const direct = (slots: Uint16Array): EpochTally => {
     const counts = new Float64Array(nZones * SLOTS);
@@ -51,13 +49,12 @@ export function countEpochs(inp: CountInput): { epochs: EpochTally[]; pairs: Pai
     }
     return { counts, fracCells, areasHa };
   };
-  const zoneRuns = spans.slice(0, nZones);
   // Trajectories over the epochs that some pair uses (with --resume a task may decode others).
   const paired = [...new Set(inp.pairs.flat())].sort((a, b) => a - b);
   const byTrajectory = !variable && inp.pairs.length >= 2 && paired.length >= 3 && paired.length <= MAX_TRAJECTORY_EPOCHS
-    ? countPairsByTrajectory(paired.map((e) => inp.slots[e]!), stride, zoneRuns, inp.pairs.map(([a, b]): [number, number] => [paired.indexOf(a), paired.indexOf(b)]))
+    ? countPairsByTrajectory(paired.map((e) => inp.slots[e]!), stride, spans, inp.pairs.map(([a, b]): [number, number] => [paired.indexOf(a), paired.indexOf(b)]))
     : null;
-  const pairs = byTrajectory ?? inp.pairs.map(([a, b]) => countPair(inp.slots[a]!, inp.slots[b]!, stride, zoneRuns, rowHa, cellHa));
+  const pairs = byTrajectory ?? inp.pairs.map(([a, b]) => countPair(inp.slots[a]!, inp.slots[b]!, stride, spans, rowHa, cellHa));
   const epochs = inp.slots.map((slots, e): EpochTally => {
     let p = inp.pairs.findIndex(([, b]) => b === e);
     const asTo = p >= 0;

@@ -95,9 +95,8 @@ export function markSpans(mask: Uint8Array, stride: number, runs: Int32Array, nR
  * by up to half a cell per cell on its edge, where two half-covered cells add up to no more
  * than one). A sweep over each row's run boundaries: cost per run, not per cell.
  */
-export function overlapCells(zoneSpans: { runs: Int32Array; weights: Float64Array; count: number }[], stride: number, rows: number): number {
+export function overlapCells(zoneSpans: { runs: Int32Array; weights: Float64Array; count: number }[], rows: number): number {
   if (zoneSpans.length < 2) return 0;
-  void stride;
   let total = 0;
   for (const z of zoneSpans) total += z.count;
   // Events (column, +/- weight) bucketed by row with a counting sort.

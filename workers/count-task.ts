@@ -78,7 +78,7 @@ export function createCounter(setup: WorkerSetup) {
       cellHa = new Float64Array(cells);
       windowCellHa(lattice, w, cellHa);
     }
-    const overlap = overlapCells(spans.slice(0, nZones), w.cols, w.rows);
+    const overlap = overlapCells(spans.slice(0, nZones), w.rows);
     lap('coverage');
     const slotMaps: SlotMap[] = [];
     for (let e = 0; e < task.epochs.length; e++) {
@@ -90,17 +90,20 @@ export function createCounter(setup: WorkerSetup) {
     }
     lap('assemble');
     const tallies = countEpochs({
-      slots: slotBuffers.slice(0, task.epochs.length), stride: w.cols, rows: w.rows, rowFirst, rowLast,
-      spans: spans.slice(0, nZones), nZones, pairs: task.pairs, rowHa: task.rowHa, cellHa,
+      slots: slotBuffers.slice(0, task.epochs.length), stride: w.cols,
+      spans: spans.slice(0, nZones), pairs: task.pairs, rowHa: task.rowHa, cellHa,
     });
     const pairs = tallies.pairs;
     lap('count');
+    // t/ha/yr by slot, once per epoch (the change rasters reuse them)
+    const out = task.output;
+    const values = out ? slotMaps.map((m, e) => slotValues(out, m.codes, task.epochs[e]!, setup)) : [];
     const epochs: EpochCounts[] = tallies.epochs.map((t, e) => ({
       counts: t.counts, fracCells: t.fracCells, areasHa: t.areasHa, slotCodes: slotMaps[e]!.codes,
-      tiles: task.output && mask ? outputTiles(task.output, w, mask, slotBuffers[e]!, slotValues(task.output, slotMaps[e]!.codes, task.epochs[e]!, setup), null) : [],
+      tiles: out && mask ? outputTiles(out, w, mask, slotBuffers[e]!, values[e]!, null) : [],
     }));
-    const changeTiles = (task.output?.changePairs ?? []).map(([a, b]) => outputTiles(task.output!, w, mask!, slotBuffers[b]!,
-      slotValues(task.output!, epochs[b]!.slotCodes, task.epochs[b]!, setup), { slots: slotBuffers[a]!, values: slotValues(task.output!, epochs[a]!.slotCodes, task.epochs[a]!, setup) }));
+    const changeTiles = (out?.changePairs ?? []).map(([a, b]) =>
+      outputTiles(out!, w, mask!, slotBuffers[b]!, values[b]!, { slots: slotBuffers[a]!, values: values[a]! }));
     lap('output');
     // Decoding happens inside assembly; report it apart.
     phasesMs.decode = source.decodeMs - decodeBefore;

@@ -32,7 +32,7 @@ export async function fillWindow(
         const bc0 = Math.max(c0, s.col + bx * s.blockWidth);
         const bc1 = Math.min(c1, s.col + (bx + 1) * s.blockWidth);
         if (!touchesCoverage(rowFirst, rowLast, br0 - w.row0, br1 - w.row0, bc0 - w.col0, bc1 - w.col0)) continue;
-        const block = await source.readBlock(s.path, bx, by);
+        const block = await source.readBlock(s.path, bx, by, s.nodata);
         copyBlock(block.cells, block.width, s, bx, by, k === 0, slotMap, w, br0, br1, bc0, bc1, out);
       }
     }
@@ -51,19 +51,21 @@ function copyBlock(
 ): void {
   const n = c1 - c0;
   const nodata = s.nodata;
+  const nanNodata = nodata !== null && Number.isNaN(nodata);
+  const identity = slotMap.identity;
   for (let r = r0; r < r1; r++) {
     const src = (r - s.row - by * s.blockHeight) * blockWidth + (c0 - s.col - bx * s.blockWidth);
     const dst = (r - w.row0) * w.cols + (c0 - w.col0);
-    if (first && slotMap.identity) {
+    if (first && identity) {
       // Byte cells are their own slots: a native widening copy.
       out.set(cells.subarray(src, src + n), dst);
       continue;
     }
     for (let i = 0; i < n; i++) {
       const v = cells[src + i]!;
-      const isNodata = v === nodata || (nodata !== null && Number.isNaN(nodata) && Number.isNaN(v));
-      if (isNodata && !first && out[dst + i] !== OUTSIDE_SLOT) continue;
-      out[dst + i] = slotMap.identity ? v : slotMap.slotOf(Number.isNaN(v) ? nodataStandIn : v, s.path);
+      // a later file of a mosaic leaves what an earlier one holds where it has nodata
+      if (!first && (v === nodata || (nanNodata && Number.isNaN(v))) && out[dst + i] !== OUTSIDE_SLOT) continue;
+      out[dst + i] = identity ? v : slotMap.slotOf(Number.isNaN(v) ? nodataStandIn : v, s.path);
     }
   }
 }

@@ -1,8 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { inflateSync } from 'node:zlib';
 import { fromFile, fromUrl, getDecoder, type BaseDecoder } from 'geotiff';
 import { messages } from '../pipeline/errors.js';
-import { MAX_CHUNK_BYTES, registerDecoders } from '../rasters/decoders.js';
+import { inflateBlock, registerDecoders } from '../rasters/decoders.js';
 import { fetchRange, isUrl, remoteStat } from '../rasters/remote.js';
 import { userFailure } from './slots.js';
 
@@ -27,7 +26,6 @@ interface OpenRaster {
   bits: number;
   format: number;
   littleEndian: boolean;
-  nodata: number | null;
   /** geotiff.js's decoder, for codecs other than plain DEFLATE and uncompressed. */
   decoder: BaseDecoder;
 }
@@ -63,12 +61,13 @@ export class TileSource {
   /**
    * Block (bx, by) of the file as cells, `width` cells per row (blocks are padded to full width).
    * A block that cannot be read or decoded is the file's fault (openRaster has checked its
-   * header and directory): a "[user]" failure naming the file and the block.
+   * header and directory): a "[user]" failure naming the file and the block. `nodata` is the
+   * file's, as openRaster read it: the value of empty (sparse) blocks.
    */
-  async readBlock(path: string, bx: number, by: number): Promise<{ cells: CellArray; width: number; rows: number }> {
+  async readBlock(path: string, bx: number, by: number, nodata: number | null): Promise<{ cells: CellArray; width: number; rows: number }> {
     const t0 = performance.now();
     try {
-      const block = await readBlock(await this.get(path), bx, by);
+      const block = await readBlock(await this.get(path), bx, by, nodata);
       this.blocksDecoded++;
       this.decodeMs += performance.now() - t0;
       return block;
@@ -126,7 +125,6 @@ async function openRaster(path: string): Promise<OpenRaster> {
       bits: image.getBitsPerSample(0),
       format: image.getSampleFormat(0) ?? 1,
       littleEndian: image.littleEndian as boolean,
-      nodata: gdalNoData(fd.hasTag('GDAL_NODATA') ? fd.getValue('GDAL_NODATA') : undefined),
       decoder,
     };
   } finally {
@@ -134,7 +132,7 @@ async function openRaster(path: string): Promise<OpenRaster> {
   }
 }
 
-async function readBlock(r: OpenRaster, bx: number, by: number): Promise<{ cells: CellArray; width: number; rows: number }> {
+async function readBlock(r: OpenRaster, bx: number, by: number, nodata: number | null): Promise<{ cells: CellArray; width: number; rows: number }> {
   const width = r.blockWidth;
   // Tiles are always full size (padded); the last strip may be shorter.
   const rows = r.tiled ? r.blockHeight : Math.min(r.blockHeight, r.height - by * r.blockHeight);
@@ -152,10 +150,10 @@ async function readBlock(r: OpenRaster, bx: number, by: number): Promise<{ cells
   if (byteCount === 0) {
     // An empty block (sparse files): nodata, or 0 when the cell type cannot hold the nodata.
     data = new ArrayBuffer(width * rows * cellBytes);
-    if (r.nodata !== null) {
+    if (nodata !== null) {
       const empty = view(data, r.bits, r.format);
-      empty.fill(r.nodata);
-      if (r.format !== 3 && empty[0] !== r.nodata) empty.fill(0);
+      empty.fill(nodata);
+      if (r.format !== 3 && empty[0] !== nodata) empty.fill(0);
     }
   } else {
     let raw: Buffer;
@@ -168,10 +166,7 @@ async function readBlock(r: OpenRaster, bx: number, by: number): Promise<{ cells
     if (r.compression === 1) {
       data = raw.buffer;
     } else if ((r.compression === 8 || r.compression === 32946) && r.predictor === 1) {
-      // never more than the block's declared size: a corrupt or hostile stream stops there
-      const blockBytes = Math.max(1, r.blockWidth * r.blockHeight * cellBytes);
-      const out = inflateSync(raw, { maxOutputLength: blockBytes, chunkSize: Math.min(Math.max(64, blockBytes), MAX_CHUNK_BYTES) });
-      data = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out.buffer : out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+      data = inflateBlock(raw, r.blockWidth * r.blockHeight * cellBytes);
     } else {
       data = await r.decoder.decode(raw.buffer);
     }
@@ -180,12 +175,6 @@ async function readBlock(r: OpenRaster, bx: number, by: number): Promise<{ cells
   const cells = view(data, r.bits, r.format);
   if (cells.length < width * rows) throw new Error(`it decoded to ${cells.length} cells, expected ${width} x ${rows}`);
   return { cells, width, rows };
-}
-
-/** GDAL_NODATA as openRaster reads it (geotiff.js's getGDALNoData throws on a tag of another type). */
-function gdalNoData(tag: unknown): number | null {
-  const text = tag === undefined ? '' : String(tag).replace(/\0+$/, '').trim();
-  return text === '' ? null : Number(text);
 }
 
 function view(data: ArrayBufferLike, bits: number, format: number): CellArray {

@@ -35,8 +35,6 @@ export function countPairsByTrajectory(
   classes.reset();
   const c = classes;
   const perPair: ZonePairEntries[][] = pairs.map(() => []);
-  const usedFrom = pairs.map(() => new Uint8Array(SLOTS));
-  const usedTo = pairs.map(() => new Uint8Array(SLOTS));
   const d = diagonal;
   for (const z of zoneRuns) {
     const { runs, weights } = z;
@@ -68,12 +66,12 @@ export function countPairsByTrajectory(
         const to = c.slot(pb, (key >>> (24 - 6 * pb)) & (MAX_CLASSES - 1));
         entries.add(from * SLOTS + to, table.whole[t]!, table.frac[t]!);
       }
-      perPair[p]!.push(entries.drain(usedFrom[p]!, usedTo[p]!));
+      perPair[p]!.push(entries.drain());
     });
     d.fill(0);
     table.clear();
   }
-  return pairs.map((_, p) => packPairCounts(perPair[p]!, usedFrom[p]!, usedTo[p]!, false));
+  return pairs.map((_, p) => packPairCounts(perPair[p]!, false));
 }
 
 /** The classes (slots) met in each epoch of a task, numbered in order of first appearance. */
@@ -176,7 +174,7 @@ class PairEntries {
   }
 
   /** The non-zero entries in ascending key order (as countPair lists them); the scratch is zeroed. */
-  drain(usedFrom: Uint8Array, usedTo: Uint8Array): ZonePairEntries {
+  drain(): ZonePairEntries {
     const touched = this.touched.slice(0, this.count).sort();
     const keys: number[] = [], whole: number[] = [], frac: number[] = [];
     for (const k of touched) {
@@ -184,8 +182,6 @@ class PairEntries {
         keys.push(k);
         whole.push(this.whole[k]!);
         frac.push(this.frac[k]!);
-        usedFrom[(k / SLOTS) | 0] = 1;
-        usedTo[k % SLOTS] = 1;
       }
       this.whole[k] = this.frac[k] = this.seen[k] = 0;
     }

@@ -28,7 +28,7 @@ const scratchCells = new Float64Array(PAIR_SIZE);
 const scratchHa = new Float64Array(PAIR_SIZE);
 const scratchWhole = new Int32Array(4 * PAIR_SIZE);
 
-export function pairKernel(
+function pairKernel(
   from: Uint16Array, to: Uint16Array, stride: number,
   runs: Int32Array, weights: Float64Array, nRuns: number,
   rowHa: Float64Array | null, cellHa: Float64Array | null,
@@ -78,8 +78,6 @@ export function countPair(
 ): PairCounts {
   const variable = rowHa !== null || cellHa !== null;
   const perZone: ZonePairEntries[] = [];
-  const usedFrom = new Uint8Array(SLOTS);
-  const usedTo = new Uint8Array(SLOTS);
   for (const z of zoneRuns) {
     pairKernel(from, to, stride, z.runs, z.weights, z.count, rowHa, cellHa);
     const keys: number[] = [];
@@ -97,19 +95,25 @@ export function countPair(
       fracs.push(frac);
       scratchCells[k] = 0;
       if (variable) { ha.push(scratchHa[k]!); scratchHa[k] = 0; }
-      usedFrom[(k / SLOTS) | 0] = 1;
-      usedTo[k % SLOTS] = 1;
     }
     perZone.push({ keys: Int32Array.from(keys), whole: Float64Array.from(wholes), frac: Float64Array.from(fracs), ha: variable ? Float64Array.from(ha) : null });
   }
-  return packPairCounts(perZone, usedFrom, usedTo, variable);
+  return packPairCounts(perZone, variable);
 }
 
 /** Entries of one zone's pair matrix: keys fromSlot * SLOTS + toSlot, ascending, with their sums. */
 export interface ZonePairEntries { keys: Int32Array; whole: Float64Array; frac: Float64Array; ha: Float64Array | null }
 
-/** Pack per-zone entries into PairCounts: the slots used on each side, then a dense matrix per zone. */
-export function packPairCounts(perZone: ZonePairEntries[], usedFrom: Uint8Array, usedTo: Uint8Array, variable: boolean): PairCounts {
+/** Pack per-zone entries into PairCounts: the slots used on each side (over all zones), then a dense matrix per zone. */
+export function packPairCounts(perZone: ZonePairEntries[], variable: boolean): PairCounts {
+  const usedFrom = new Uint8Array(SLOTS);
+  const usedTo = new Uint8Array(SLOTS);
+  for (const z of perZone) {
+    for (const k of z.keys) {
+      usedFrom[(k / SLOTS) | 0] = 1;
+      usedTo[k % SLOTS] = 1;
+    }
+  }
   const fromSlots = slotsUsed(usedFrom);
   const toSlots = slotsUsed(usedTo);
   const fromIndex = indexOf(fromSlots);

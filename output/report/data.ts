@@ -1,7 +1,4 @@
 import { UserError } from '../../pipeline/errors.js';
-import { buildFigures, topConversions } from '../../pipeline/figures.js';
-import type { Tables } from '../../pipeline/tables.js';
-import type { AttributionRow } from '../../pipeline/transitions.js';
 import { unitColumn, type CarbonUnit } from '../../pipeline/units.js';
 
 export type Row = Record<string, unknown>;
@@ -12,14 +9,14 @@ export interface ReportSummary {
   settings: { coverage: string; extent: string; unmapped: string; coefficients: string; rasters: boolean; unit?: CarbonUnit; top?: number; coefficient_ranges?: boolean };
   inputs: {
     rasters: { year: number; path: string; size_bytes: number; sha256: string | null; crs_proj4: string; cols: number; rows: number; cell_size: number[]; compression: number; cell_type: string; nodata: number | null }[];
-    zones: { path: string; sha256: string | null; count: number; crs_proj4: string; crs_source: string; id_field: string; name_field: string };
+    zones: { path: string; sha256: string | null; count: number; crs_proj4: string; crs_source: string; id_field: string; name_field: string; layer?: string | null; zones_crs?: string | null };
   };
   grids: { years: number[]; crs_proj4: string; cols: number; rows: number; cell_size: number[]; cell_area: { model: string; constant_ha: number | null; about: string }; zones_touching_grid?: number; datum_transformation?: string }[];
   coefficients: Row[];
   units: Record<string, string>;
   tables: { zones_classes: Row[]; zones: Row[]; classes: Row[]; change: Row[]; attribution?: Row[] };
-  figures?: { primary_classes: Row[]; classes_ranked: Row[]; region_trend: Row[]; zones_mean: Row[]; zones_change_ranked: Row[] };
-  top_conversions?: { n: number; ranked_by: string; pairs: { from_year: number; to_year: number; region: Row[]; zones: Record<string, Row[]> }[] };
+  figures: { primary_classes: Row[]; classes_ranked: Row[]; region_trend: Row[]; zones_mean: Row[]; zones_change_ranked: Row[] };
+  top_conversions: { n: number; ranked_by: string; pairs: { from_year: number; to_year: number; region: Row[]; zones: Record<string, Row[]> }[] };
   unmapped_codes?: { code: number; cells: number; years: number[] }[];
   warnings: string[];
   timings_s?: Record<string, number>;
@@ -43,8 +40,8 @@ export interface ReportData {
 
 export function reportData(summary: unknown, source: string): ReportData {
   const s = summary as ReportSummary;
-  if (!s || typeof s !== 'object' || !s.tables || !Array.isArray(s.tables.zones) || !s.inputs || !Array.isArray(s.grids)) {
-    throw new UserError(`${source}: is not a lucc-carbon summary.json (no tables, inputs or grids). Give the folder a \`lucc-carbon run\` wrote.`);
+  if (!s || typeof s !== 'object' || !s.tables || !Array.isArray(s.tables.zones) || !s.inputs || !Array.isArray(s.grids) || !s.figures) {
+    throw new UserError(`${source}: is not a lucc-carbon summary.json (no tables, inputs, grids or figures). Give the folder a \`lucc-carbon run\` wrote.`);
   }
   const unit: CarbonUnit = s.settings?.unit === 'CO2' ? 'CO2' : 'C';
   const col = (name: string) => unitColumn(name, unit);
@@ -52,19 +49,9 @@ export function reportData(summary: unknown, source: string): ReportData {
     const v = row[col(name)];
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
   };
-  // Output never recomputes what the pipeline computed: the figures and the ranked conversions
-  // are read from summary.json. Only a summary written before they existed (always in tonnes
-  // of carbon) gets them here, from its own tables and through the pipeline's own functions.
-  let figures = s.figures;
-  if (!figures) {
-    const f = buildFigures({ zonesClasses: s.tables.zones_classes, zones: s.tables.zones, classes: s.tables.classes, change: s.tables.change, unmapped: [] } as unknown as Tables);
-    figures = {
-      primary_classes: f.primaryClasses, classes_ranked: f.classesRanked, region_trend: f.regionTrend,
-      zones_mean: f.zonesMean, zones_change_ranked: f.zonesChangeRanked,
-    } as unknown as NonNullable<ReportSummary['figures']>;
-  }
-  let top = s.top_conversions ?? null;
-  if (!top && s.tables.attribution) top = topConversions(s.tables.attribution as unknown as AttributionRow[], s.settings?.top ?? 10) as unknown as NonNullable<ReportSummary['top_conversions']>;
+  // Output never recomputes what the pipeline computed: the figures and the ranked conversions come from summary.json.
+  const figures = s.figures;
+  const top = s.top_conversions ?? null;
   const years = [...new Set(figures.region_trend.map((r) => Number(r.year)))].sort((a, b) => a - b);
   const c = unit === 'CO2' ? 't CO₂' : 't C';
   return { s, unit, years, figures, top, col, num, perYear: `${c}/yr`, perHaYear: `${c}/ha/yr` };

@@ -57,10 +57,8 @@ export async function rebuildReport(dir: string, progress?: Progress): Promise<{
 async function rereadZones(s: ReportSummary): Promise<ZoneSet | null> {
   const z = s.inputs.zones;
   const field = (f: string) => (f && !f.startsWith('(') ? f : undefined);
-  const override = /^--zones-crs (.+)$/.exec(z.crs_source)?.[1] ?? (/^GCJ-02/i.test(z.crs_source) ? 'gcj02' : undefined);
-  const layer = /, layer (.+)$/.exec(z.crs_source)?.[1];
   try {
-    return await readZones(z.path, { idField: field(z.id_field), nameField: field(z.name_field), crs: override, layer });
+    return await readZones(z.path, { idField: field(z.id_field), nameField: field(z.name_field), crs: z.zones_crs ?? undefined, layer: z.layer ?? undefined });
   } catch {
     return null;
   }
