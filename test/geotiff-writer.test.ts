@@ -92,6 +92,19 @@ describe('GeoTiffWriter round trip through geotiff.js', () => {
     });
   }
 
+  it('a one-tile raster (no overviews) left all nodata by writeEmptyTiles: every cell reads back as nodata', async () => {
+    const spec: GeoTiffSpec = { width: 20, height: 12, sampleType: 'float32', tileSize: 32, originX: 0, originY: 0, cellWidth: 1, cellHeight: 1, nodata: -9999, geoKeys: epsgGeoKeys(3857) };
+    const path = tmpPath('one-tile-empty');
+    const w = await GeoTiffWriter.create(path, spec);
+    await w.writeEmptyTiles(w.tilesAcross * w.tilesDown);
+    await w.finish();
+    const image = await (await fromFile(path)).getImage();
+    const [band] = (await image.readRasters()) as unknown as Float32Array[];
+    expect(image.getWidth()).toBe(20);
+    expect(band!.length).toBe(240);
+    expect(band!.every((v) => v === -9999)).toBe(true);
+  });
+
   it('epsgGeoKeys: geographic and projected codes', async () => {
     const cases: [number, Record<string, number>][] = [
       [4326, { GTModelTypeGeoKey: 2, GTRasterTypeGeoKey: 1, GeographicTypeGeoKey: 4326 }],
